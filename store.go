@@ -1,0 +1,127 @@
+package abaco
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Store is the one database seam: one method per query, named Noun+Verb.
+// Implementations live in package storage (SQLite and PostgreSQL). Methods
+// that look up a single row return ErrNotFound when it does not exist.
+// Every state change of an execution is conditional on its current state, so
+// two processes can never both claim or both finish the same execution.
+type Store interface {
+	ActorCreate(ctx context.Context, a *Actor) error
+	ActorGet(ctx context.Context, tenant, id string) (*Actor, error)
+	// ActorList returns a tenant's actors owned by owner ("" for all), oldest first.
+	ActorList(ctx context.Context, tenant, owner string) ([]*Actor, error)
+	// ActorListAll returns every actor of every tenant (the scheduler's start-up pass).
+	ActorListAll(ctx context.Context) ([]*Actor, error)
+	// ActorUpdate replaces every mutable field (all but tenant, id, owner,
+	// create_time) of the stored actor.
+	ActorUpdate(ctx context.Context, a *Actor) error
+	// ActorSetStatus changes status and status_message only while the actor
+	// still has the given revision; it reports whether a row changed.
+	ActorSetStatus(ctx context.Context, p ActorSetStatusParams) (bool, error)
+	ActorSetState(ctx context.Context, tenant, id string, state json.RawMessage, now time.Time) error
+	// ActorDelete removes the actor with its executions, logs, results and
+	// workers, in one transaction.
+	ActorDelete(ctx context.Context, tenant, id string) error
+
+	// ExecutionCreate inserts a SUBMITTED execution; when it returns nil the
+	// message is durable.
+	ExecutionCreate(ctx context.Context, e *Execution) error
+	ExecutionGet(ctx context.Context, tenant, actorID, id string) (*Execution, error)
+	// ExecutionSummary returns the actor's totals and all its executions,
+	// oldest first (only id, status and the three times are set).
+	ExecutionSummary(ctx context.Context, tenant, actorID string) (*ExecutionSummary, error)
+	// ExecutionCountPending counts SUBMITTED executions no worker has claimed.
+	ExecutionCountPending(ctx context.Context, tenant, actorID string) (int, error)
+	// ExecutionDeletePending deletes the unclaimed SUBMITTED executions and
+	// reports how many.
+	ExecutionDeletePending(ctx context.Context, tenant, actorID string) (int, error)
+	// ExecutionActorsPending lists the actors that have unclaimed executions.
+	ExecutionActorsPending(ctx context.Context) ([]ActorRef, error)
+	// ExecutionClaimNext gives the oldest unclaimed SUBMITTED execution of the
+	// actor to the worker (sets worker_id); ErrNotFound when there is none.
+	ExecutionClaimNext(ctx context.Context, p ExecutionClaimParams) (*Execution, error)
+	// ExecutionUnclaim puts a claimed, not yet RUNNING execution back in the queue.
+	ExecutionUnclaim(ctx context.Context, id, workerID string) error
+	// ExecutionSetRunning moves a claimed SUBMITTED execution to RUNNING.
+	ExecutionSetRunning(ctx context.Context, p ExecutionSetRunningParams) (bool, error)
+	// ExecutionFinish stores the log (if any) and then finalizes the
+	// execution, in one transaction, only if it is not already final. It
+	// reports whether it finalized the execution.
+	ExecutionFinish(ctx context.Context, p ExecutionFinishParams) (bool, error)
+	// ExecutionRequestHalt marks a RUNNING execution for halting and returns
+	// the status it found.
+	ExecutionRequestHalt(ctx context.Context, tenant, actorID, id string) (string, error)
+	// ExecutionListClaimed returns every claimed SUBMITTED and every RUNNING
+	// execution: the work in flight that a restarted scheduler must reattach.
+	ExecutionListClaimed(ctx context.Context) ([]*Execution, error)
+
+	// LogPut creates or replaces an execution's log.
+	LogPut(ctx context.Context, l *Log) error
+	LogGet(ctx context.Context, executionID string) (*Log, error)
+	LogDeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
+
+	// ResultPush appends one result datagram to the execution's queue.
+	ResultPush(ctx context.Context, executionID string, data []byte, expiresAt time.Time) error
+	// ResultPop removes and returns the oldest unexpired result; ErrNotFound
+	// when there is none. Concurrent pops never return the same result.
+	ResultPop(ctx context.Context, executionID string, now time.Time) ([]byte, error)
+	ResultDeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
+
+	// WorkerUpsert creates or replaces a worker record.
+	WorkerUpsert(ctx context.Context, w *Worker) error
+	WorkerGet(ctx context.Context, tenant, actorID, id string) (*Worker, error)
+	WorkerList(ctx context.Context, tenant, actorID string) ([]*Worker, error)
+	WorkerDelete(ctx context.Context, tenant, actorID, id string) error
+
+	Close() error
+}
+
+// ActorRef names an actor across tenants.
+type ActorRef struct {
+	Tenant  string
+	ActorID string
+}
+
+// ActorSetStatusParams are the arguments of Store.ActorSetStatus.
+type ActorSetStatusParams struct {
+	Tenant        string
+	ActorID       string
+	Revision      int
+	Status        string
+	StatusMessage string
+	Now           time.Time
+}
+
+// ExecutionClaimParams are the arguments of Store.ExecutionClaimNext.
+type ExecutionClaimParams struct {
+	Tenant   string
+	ActorID  string
+	WorkerID string
+}
+
+// ExecutionSetRunningParams are the arguments of Store.ExecutionSetRunning.
+type ExecutionSetRunningParams struct {
+	ID        string
+	WorkerID  string
+	StartTime time.Time
+}
+
+// ExecutionFinishParams are the arguments of Store.ExecutionFinish.
+type ExecutionFinishParams struct {
+	ID         string
+	Status     string    // ExecComplete or ExecError
+	StartTime  time.Time // set if the execution never reached RUNNING in the store
+	FinishTime time.Time
+	Runtime    int
+	CPU        int64
+	IO         int64
+	ExitCode   *int
+	FinalState json.RawMessage
+	Log        *Log // stored in the same transaction, before the status changes
+}
