@@ -1,0 +1,27 @@
+# Abaco for HPC. `make run` serves with embedded defaults; `make test` runs
+# every test (Docker and PostgreSQL are used when present; see .ci/run).
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/abaco-hpc/abaco.Version=$(VERSION)
+DATA_DIR ?= abaco-data
+
+.PHONY: build run test examples vet clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/abaco ./cmd/abaco
+
+# Builds the example images too when a Docker engine answers, so that the
+# README's quickstart works straight away.
+run: build
+	@if docker info >/dev/null 2>&1; then $(GO) run ./examples/build; else echo "Docker is not answering: actors will wait in ERROR until it does."; fi
+	./bin/abaco serve --data-dir $(DATA_DIR)
+
+examples:
+	$(GO) run ./examples/build
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+clean:
+	rm -rf bin

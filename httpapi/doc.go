@@ -1,4 +1,0 @@
-// Package httpapi serves the Tapis v3 Actors REST API.
-package httpapi
-
-import _ "github.com/julienschmidt/httprouter"

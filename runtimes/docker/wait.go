@@ -1,0 +1,70 @@
+package docker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+
+	"github.com/abaco-hpc/abaco/runtimes"
+)
+
+// Wait blocks until the container is not running, then reports how it
+// ended from the engine's own record.
+func (r *Runtime) Wait(ctx context.Context, h runtimes.Handle) (runtimes.Exit, error) {
+	waitc, errc := r.cli.ContainerWait(ctx, ref(h), container.WaitConditionNotRunning)
+	select {
+	case res := <-waitc:
+		if res.Error != nil && res.Error.Message != "" {
+			return runtimes.Exit{}, fail("wait", h, errors.New(res.Error.Message))
+		}
+	case err := <-errc:
+		return runtimes.Exit{}, fail("wait", h, err)
+	}
+	info, err := r.cli.ContainerInspect(ctx, ref(h))
+	if err != nil {
+		return runtimes.Exit{}, fail("inspect", h, err)
+	}
+	return exit(info.State)
+}
+
+func exit(s *container.State) (runtimes.Exit, error) {
+	if s == nil {
+		return runtimes.Exit{}, errors.New("docker inspect: no state")
+	}
+	// final_state shows users exactly Docker's State object; a health check
+	// belongs to services, not to one-shot runs, so it is left out.
+	shown := *s
+	shown.Health = nil
+	doc, err := json.Marshal(shown)
+	if err != nil {
+		return runtimes.Exit{}, fmt.Errorf("encode container state: %w", err)
+	}
+	started, finished := parseTime(s.StartedAt), parseTime(s.FinishedAt)
+	// The engine stamps StartedAt after the process is already running and
+	// FinishedAt from the exit event, so a container that exits at once can
+	// "finish" before it "started"; a run time is never negative.
+	if finished.Before(started) {
+		finished = started
+	}
+	return runtimes.Exit{
+		ExitCode:   s.ExitCode,
+		OOMKilled:  s.OOMKilled,
+		StartedAt:  started,
+		FinishedAt: finished,
+		State:      doc,
+	}, nil
+}
+
+// parseTime reads the engine's RFC 3339 times; a container that never ran
+// reports year 1, which stays the zero time.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

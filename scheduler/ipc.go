@@ -1,0 +1,132 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// The in-container protocol's paths (reference §8).
+const (
+	containerResultsSocket = "/_abaco_results.sock"
+	containerBinaryFIFO    = "/_abaco_binary_data"
+	// maxResultBytes is the largest result datagram kept; longer ones are
+	// truncated, as in the reference.
+	maxResultBytes = 131072
+	// maxSocketPath is the longest path a unix socket can bind on Linux.
+	maxSocketPath = 107
+)
+
+func socketPath(runDir, executionID string) string {
+	return filepath.Join(ipcDir(runDir, executionID), "results.sock")
+}
+
+func fifoPath(runDir, executionID string) string {
+	return filepath.Join(ipcDir(runDir, executionID), "binary")
+}
+
+// ipc is the host side of one execution's results socket and binary FIFO.
+// Both are bind-mounted into the container, and bind mounts are resolved
+// when the container starts, so recreating them before a (re)start is safe.
+type ipc struct {
+	dir     string
+	socket  string
+	results *net.UnixConn
+	fifo    string
+	pipe    *os.File // held open so the pipe keeps its data until read
+}
+
+// openIPC binds the results socket and, for a binary message, creates the
+// FIFO and writes the whole message into it before the container starts.
+func openIPC(runDir, executionID string, binary []byte, isBinary bool) (*ipc, error) {
+	p := &ipc{dir: ipcDir(runDir, executionID), socket: socketPath(runDir, executionID)}
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Remove(p.socket); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: p.socket, Net: "unixgram"})
+	if err != nil {
+		return nil, fmt.Errorf("bind results socket: %w", err)
+	}
+	p.results = conn
+	// Any container user must be able to send results.
+	if err := os.Chmod(p.socket, 0o777); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if isBinary {
+		if err := p.openFIFO(runDir, executionID, binary); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("write binary message: %w", err)
+		}
+	}
+	return p, nil
+}
+
+func (p *ipc) openFIFO(runDir, executionID string, msg []byte) error {
+	p.fifo = fifoPath(runDir, executionID)
+	if err := os.Remove(p.fifo); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := syscall.Mkfifo(p.fifo, 0o644); err != nil {
+		return err
+	}
+	if err := os.Chmod(p.fifo, 0o644); err != nil { // undo the umask
+		return err
+	}
+	// O_RDWR: opening does not wait for a reader, and our descriptor keeps
+	// the pipe's contents alive until the container reads them.
+	f, err := os.OpenFile(p.fifo, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	p.pipe = f
+	capacity := growPipe(f, len(msg))
+	if len(msg) <= capacity {
+		_, err := f.Write(msg)
+		return err
+	}
+	// Bigger than any pipe we may make: the rest follows as the container reads.
+	go f.Write(msg)
+	return nil
+}
+
+// growPipe raises the pipe's capacity to hold n bytes if it can and returns
+// the capacity it got. Root may exceed /proc/sys/fs/pipe-max-size.
+func growPipe(f *os.File, n int) int {
+	conn, err := f.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	capacity := 0
+	conn.Control(func(fd uintptr) {
+		for _, want := range []int{n, 1 << 20} {
+			if got, err := unix.FcntlInt(fd, unix.F_SETPIPE_SZ, max(want, 4096)); err == nil {
+				capacity = got
+				return
+			}
+		}
+		capacity, _ = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0)
+	})
+	return capacity
+}
+
+// Close releases the socket and the pipe; files stay until Remove.
+func (p *ipc) Close() {
+	if p.results != nil {
+		p.results.Close()
+	}
+	if p.pipe != nil {
+		p.pipe.Close()
+	}
+}
+
+// Remove deletes the execution's IPC directory.
+func (p *ipc) Remove() { os.RemoveAll(p.dir) }

@@ -1,0 +1,310 @@
+// Package scheduler owns the execution queue and runs what it holds: it
+// brings actors up (image ready → READY), claims queued executions within
+// each actor's concurrency, runs each as a fresh container through a
+// runtimes.Runtime, supervises it (logs, results, halts), finalizes it, and
+// after a restart reattaches to whatever was in flight.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/abaco-hpc/abaco"
+	"github.com/abaco-hpc/abaco/runtimes"
+)
+
+// Options tune the local scheduler.
+type Options struct {
+	// RunDir holds the per-execution results sockets and binary FIFOs.
+	RunDir string
+	// HostID names this server in worker records and container labels.
+	HostID string
+	// MaxWorkersPerActor caps the parallel executions of a stateless actor
+	// that sets no max_workers.
+	MaxWorkersPerActor int
+	// DefaultUser runs containers as this "uid:gid" unless the actor uses
+	// its image's user; empty means the image's user.
+	DefaultUser string
+	// MemoryBytes, NanoCPUs and PidsLimit are the default container limits.
+	MemoryBytes int64
+	NanoCPUs    int64
+	PidsLimit   int64
+	// Network is the container network ("" for the runtime's default).
+	Network string
+	// MaxRunTime stops executions that run longer (0: no limit).
+	MaxRunTime time.Duration
+	// LogLimit caps an execution's stored log, in bytes.
+	LogLimit int
+	// LogFlushInterval is how often a running execution's log is saved.
+	LogFlushInterval time.Duration
+	// StartFailureLimit is how many consecutive container start failures
+	// put an actor in ERROR.
+	StartFailureLimit int
+	// AccessToken, if set, mints the `_abaco_access_token` of an execution
+	// for the actor's owner; it returns "" when it cannot.
+	AccessToken func(tenant, user string) string
+}
+
+func (o *Options) setDefaults() {
+	if o.HostID == "" {
+		o.HostID, _ = os.Hostname()
+	}
+	if o.MaxWorkersPerActor <= 0 {
+		o.MaxWorkersPerActor = 6
+	}
+	if o.LogLimit <= 0 {
+		o.LogLimit = 1_000_000
+	}
+	if o.LogFlushInterval <= 0 {
+		o.LogFlushInterval = time.Second
+	}
+	if o.StartFailureLimit <= 0 {
+		o.StartFailureLimit = 3
+	}
+}
+
+// Local runs executions on the runtime of the host it runs on.
+type Local struct {
+	store abaco.Store
+	rt    runtimes.Runtime
+	clock abaco.Clock
+	cfg   abaco.Config
+	opts  Options
+	log   *slog.Logger
+
+	wake chan struct{}
+
+	mu        sync.Mutex
+	slots     map[abaco.ActorRef]*slots // per actor: workers and running count
+	running   map[string]*run           // by execution id
+	preparing map[abaco.ActorRef]bool
+	failures  map[abaco.ActorRef]startFailure // consecutive container start failures
+	waiters   map[string][]chan struct{}
+	runs      sync.WaitGroup
+	ctx       context.Context // set by Run; owns every goroutine started here
+}
+
+var _ abaco.Scheduler = (*Local)(nil)
+
+// NewLocal builds a local scheduler; call Run to start it.
+func NewLocal(store abaco.Store, rt runtimes.Runtime, clock abaco.Clock, cfg abaco.Config, opts Options, log *slog.Logger) (*Local, error) {
+	opts.setDefaults()
+	if err := os.MkdirAll(opts.RunDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create run dir: %w", err)
+	}
+	if n := len(socketPath(opts.RunDir, abaco.NewID()+"XXXX")); n > maxSocketPath {
+		return nil, fmt.Errorf("run dir %s is too long for a unix socket path (%d > %d bytes); choose a shorter --data-dir", opts.RunDir, n, maxSocketPath)
+	}
+	if clock == nil {
+		clock = abaco.SystemClock{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Local{
+		store:     store,
+		rt:        rt,
+		clock:     clock,
+		cfg:       cfg,
+		opts:      opts,
+		log:       log.With("component", "scheduler"),
+		wake:      make(chan struct{}, 1),
+		slots:     map[abaco.ActorRef]*slots{},
+		running:   map[string]*run{},
+		preparing: map[abaco.ActorRef]bool{},
+		failures:  map[abaco.ActorRef]startFailure{},
+		waiters:   map[string][]chan struct{}{},
+	}, nil
+}
+
+// sweepInterval bounds how long queued work can wait if a wake-up is lost
+// (for example a message committed by another server).
+const sweepInterval = 2 * time.Second
+
+// Run recovers the work in flight and then dispatches until ctx ends. When
+// it returns, supervision has stopped but containers keep running: the next
+// Run reattaches to them.
+func (s *Local) Run(ctx context.Context) error {
+	s.mu.Lock()
+	s.ctx = ctx
+	s.mu.Unlock()
+	if err := s.recover(ctx); err != nil {
+		return fmt.Errorf("recover executions in flight: %w", err)
+	}
+	ticker := time.NewTicker(sweepInterval)
+	defer ticker.Stop()
+	for {
+		s.dispatch(ctx)
+		select {
+		case <-ctx.Done():
+			s.runs.Wait()
+			return nil
+		case <-s.wake:
+		case <-ticker.C:
+		}
+	}
+}
+
+func (s *Local) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Enqueued wakes the dispatcher.
+func (s *Local) Enqueued(tenant, actorID string) { s.poke() }
+
+// ActorChanged prepares the actor's (new) image in the background.
+func (s *Local) ActorChanged(tenant, actorID string) {
+	s.mu.Lock()
+	ctx := s.ctx
+	s.mu.Unlock()
+	if ctx == nil {
+		return // not running yet: Run's recovery pass prepares it
+	}
+	s.prepare(ctx, abaco.ActorRef{Tenant: tenant, ActorID: actorID})
+}
+
+// ActorDeleted stops the actor's running containers; the store has
+// already dropped its queue.
+func (s *Local) ActorDeleted(tenant, actorID string) {
+	ref := abaco.ActorRef{Tenant: tenant, ActorID: actorID}
+	s.mu.Lock()
+	var halts []*run
+	for _, r := range s.running {
+		if r.ref == ref {
+			halts = append(halts, r)
+		}
+	}
+	delete(s.failures, ref)
+	s.mu.Unlock()
+	for _, r := range halts {
+		r.requestHalt()
+	}
+}
+
+// Halt stops a running execution's container.
+func (s *Local) Halt(executionID string) {
+	s.mu.Lock()
+	r := s.running[executionID]
+	s.mu.Unlock()
+	if r != nil {
+		r.requestHalt()
+	}
+}
+
+// prepare makes the actor's image ready and moves the actor to READY, or to
+// ERROR with a message saying why. One preparation per actor runs at a time.
+func (s *Local) prepare(ctx context.Context, ref abaco.ActorRef) {
+	s.mu.Lock()
+	if s.preparing[ref] {
+		s.mu.Unlock()
+		return
+	}
+	s.preparing[ref] = true
+	s.runs.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.runs.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.preparing, ref)
+			s.mu.Unlock()
+		}()
+		a, err := s.store.ActorGet(ctx, ref.Tenant, ref.ActorID)
+		if err != nil {
+			if !errors.Is(err, abaco.ErrNotFound) {
+				s.log.Error("load actor to prepare", "actor", ref.ActorID, "err", err)
+			}
+			return
+		}
+		if a.Status != abaco.ActorSubmitted {
+			return
+		}
+		status, msg := abaco.ActorReady, ""
+		if err := s.rt.PrepareImage(ctx, a.Image); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			status, msg = abaco.ActorError, fmt.Sprintf("Could not start a worker for image %s: %v", a.Image, err)
+		} else if err := s.ensureWorker(ctx, a); err != nil {
+			s.log.Error("create worker", "actor", a.ID, "err", err)
+			return
+		}
+		if _, err := s.store.ActorSetStatus(ctx, abaco.ActorSetStatusParams{
+			Tenant: a.Tenant, ActorID: a.ID, Revision: a.Revision,
+			Status: status, StatusMessage: msg, Now: s.clock.Now(),
+		}); err != nil {
+			s.log.Error("set actor status", "actor", a.ID, "err", err)
+			return
+		}
+		s.log.Info("actor prepared", "tenant", a.Tenant, "actor", a.ID, "revision", a.Revision, "status", status, "message", msg)
+		if status == abaco.ActorReady {
+			s.mu.Lock()
+			delete(s.failures, ref)
+			s.mu.Unlock()
+			s.poke()
+		}
+	}()
+}
+
+// dispatch claims queued executions for every actor with free capacity.
+func (s *Local) dispatch(ctx context.Context) {
+	refs, err := s.store.ExecutionActorsPending(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("list actors with pending messages", "err", err)
+		}
+		return
+	}
+	for _, ref := range refs {
+		a, err := s.store.ActorGet(ctx, ref.Tenant, ref.ActorID)
+		if err != nil {
+			continue // deleted meanwhile
+		}
+		switch a.Status {
+		case abaco.ActorSubmitted:
+			s.prepare(ctx, ref)
+			continue
+		case abaco.ActorReady:
+		default:
+			continue // ERROR or SHUTTING_DOWN: messages wait for a fix
+		}
+		for s.dispatchOne(ctx, a) {
+		}
+	}
+}
+
+// dispatchOne starts one execution of a if a slot is free and a message is
+// waiting; it reports whether it did.
+func (s *Local) dispatchOne(ctx context.Context, a *abaco.Actor) bool {
+	w := s.takeWorker(ctx, a)
+	if w == nil {
+		return false
+	}
+	e, err := s.store.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: a.Tenant, ActorID: a.ID, WorkerID: w.ID})
+	if err != nil {
+		s.releaseWorker(ctx, a, w)
+		if !errors.Is(err, abaco.ErrNotFound) && ctx.Err() == nil {
+			s.log.Error("claim execution", "actor", a.ID, "err", err)
+		}
+		return false
+	}
+	r := s.track(a, e, w)
+	s.runs.Add(1)
+	go func() {
+		defer s.runs.Done()
+		s.execute(ctx, r, nil, "")
+	}()
+	return true
+}
+
+// ipcDir is where one execution's socket and FIFO live.
+func ipcDir(runDir, executionID string) string { return filepath.Join(runDir, executionID) }

@@ -1,0 +1,67 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/abaco-hpc/abaco"
+)
+
+// WaitFinished blocks until the execution is final. It is woken by the
+// run that finalizes it; the store is re-read now and then in case the
+// execution was finished elsewhere (another server, or deleted).
+func (s *Local) WaitFinished(ctx context.Context, e *abaco.Execution) error {
+	for {
+		ch := make(chan struct{})
+		s.mu.Lock()
+		s.waiters[e.ID] = append(s.waiters[e.ID], ch)
+		s.mu.Unlock()
+
+		cur, err := s.store.ExecutionGet(ctx, e.Tenant, e.ActorID, e.ID)
+		switch {
+		case errors.Is(err, abaco.ErrNotFound):
+			s.dropWaiter(e.ID, ch)
+			return abaco.E(abaco.NotExist, "The execution %s no longer exists.", e.ID)
+		case err == nil && cur.Finished():
+			s.dropWaiter(e.ID, ch)
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-time.After(sweepInterval):
+			s.dropWaiter(e.ID, ch)
+		case <-ctx.Done():
+			s.dropWaiter(e.ID, ch)
+			return ctx.Err()
+		}
+	}
+}
+
+func (s *Local) dropWaiter(id string, ch chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.waiters[id]
+	for i, c := range list {
+		if c == ch {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(s.waiters, id)
+	} else {
+		s.waiters[id] = list
+	}
+}
+
+// notifyFinished wakes everyone waiting for the execution.
+func (s *Local) notifyFinished(id string) {
+	s.mu.Lock()
+	list := s.waiters[id]
+	delete(s.waiters, id)
+	s.mu.Unlock()
+	for _, ch := range list {
+		close(ch)
+	}
+}

@@ -1,0 +1,173 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/abaco-hpc/abaco"
+)
+
+var (
+	// ON CONFLICT DO NOTHING reports a duplicate as zero rows on both
+	// dialects, without parsing driver errors.
+	qActorInsert = newQuery(`INSERT INTO actors (` + actorColumns + `) VALUES (` +
+		placeholders(actorColumns) + `) ON CONFLICT (tenant, id) DO NOTHING`)
+	qActorGet  = newQuery(`SELECT ` + actorColumns + ` FROM actors WHERE tenant = ? AND id = ?`)
+	qActorList = newQuery(`SELECT ` + actorColumns + ` FROM actors
+		WHERE tenant = ? AND (? = '' OR owner = ?) ORDER BY create_time, id`)
+	qActorListAll = newQuery(`SELECT ` + actorColumns + ` FROM actors ORDER BY tenant, create_time, id`)
+	qActorUpdate  = newQuery(`UPDATE actors SET name = ?, image = ?, description = ?,
+		stateless = ?, privileged = ?, type = ?, link = ?, webhook = ?, token = ?, hints = ?,
+		default_environment = ?, max_workers = ?, mem_limit = ?, max_cpus = ?,
+		use_container_uid = ?, run_as_executor = ?, queue = ?, revision = ?, status = ?,
+		status_message = ?, state = ?, log_ex = ?, cron_schedule = ?, cron_on = ?,
+		cron_next_ex = ?, last_update_time = ?
+		WHERE tenant = ? AND id = ?`)
+	qActorSetStatus = newQuery(`UPDATE actors SET status = ?, status_message = ?, last_update_time = ?
+		WHERE tenant = ? AND id = ? AND revision = ?`)
+	qActorSetState = newQuery(`UPDATE actors SET state = ?, last_update_time = ?
+		WHERE tenant = ? AND id = ?`)
+
+	// ActorDelete runs these in order, children first.
+	qActorDeleteResults = newQuery(`DELETE FROM results WHERE execution_id IN
+		(SELECT id FROM executions WHERE tenant = ? AND actor_id = ?)`)
+	qActorDeleteLogs       = newQuery(`DELETE FROM logs WHERE tenant = ? AND actor_id = ?`)
+	qActorDeleteWorkers    = newQuery(`DELETE FROM workers WHERE tenant = ? AND actor_id = ?`)
+	qActorDeleteExecutions = newQuery(`DELETE FROM executions WHERE tenant = ? AND actor_id = ?`)
+	qActorDelete           = newQuery(`DELETE FROM actors WHERE tenant = ? AND id = ?`)
+)
+
+// ActorCreate inserts a; an actor with the same tenant and id is a Conflict.
+func (s *Store) ActorCreate(ctx context.Context, a *abaco.Actor) error {
+	r, err := newActorRow(a)
+	if err != nil {
+		return fmt.Errorf("create actor %s: %w", a.ID, err)
+	}
+	n, err := affected(s.db.ExecContext(ctx, s.sql(qActorInsert), r.values()...))
+	if err != nil {
+		return fmt.Errorf("create actor %s: %w", a.ID, err)
+	}
+	if n == 0 {
+		return abaco.E(abaco.Conflict, "actor %s already exists", a.ID)
+	}
+	return nil
+}
+
+// ActorGet returns the tenant's actor id.
+func (s *Store) ActorGet(ctx context.Context, tenant, id string) (*abaco.Actor, error) {
+	var r actorRow
+	if err := s.db.GetContext(ctx, &r, s.sql(qActorGet), tenant, id); err != nil {
+		return nil, fmt.Errorf("get actor %s: %w", id, notFound(err))
+	}
+	a, err := r.actor()
+	if err != nil {
+		return nil, fmt.Errorf("get actor %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// ActorList returns a tenant's actors owned by owner ("" for all), oldest first.
+func (s *Store) ActorList(ctx context.Context, tenant, owner string) ([]*abaco.Actor, error) {
+	as, err := s.actors(ctx, qActorList, tenant, owner, owner)
+	if err != nil {
+		return nil, fmt.Errorf("list actors of %s: %w", tenant, err)
+	}
+	return as, nil
+}
+
+// ActorListAll returns every actor of every tenant.
+func (s *Store) ActorListAll(ctx context.Context) ([]*abaco.Actor, error) {
+	as, err := s.actors(ctx, qActorListAll)
+	if err != nil {
+		return nil, fmt.Errorf("list all actors: %w", err)
+	}
+	return as, nil
+}
+
+func (s *Store) actors(ctx context.Context, q query, args ...any) ([]*abaco.Actor, error) {
+	var rows []actorRow
+	if err := s.db.SelectContext(ctx, &rows, s.sql(q), args...); err != nil {
+		return nil, err
+	}
+	as := make([]*abaco.Actor, 0, len(rows))
+	for i := range rows {
+		a, err := rows[i].actor()
+		if err != nil {
+			return nil, err
+		}
+		as = append(as, a)
+	}
+	return as, nil
+}
+
+// ActorUpdate replaces every mutable field of the stored actor.
+func (s *Store) ActorUpdate(ctx context.Context, a *abaco.Actor) error {
+	r, err := newActorRow(a)
+	if err != nil {
+		return fmt.Errorf("update actor %s: %w", a.ID, err)
+	}
+	n, err := affected(s.db.ExecContext(ctx, s.sql(qActorUpdate), r.Name, r.Image,
+		r.Description, r.Stateless, r.Privileged, r.Type, r.Link, r.Webhook, r.Token,
+		r.Hints, r.DefaultEnvironment, r.MaxWorkers, r.MemLimit, r.MaxCPUs,
+		r.UseContainerUID, r.RunAsExecutor, r.Queue, r.Revision, r.Status,
+		r.StatusMessage, r.State, r.LogEx, r.CronSchedule, r.CronOn, r.CronNextEx,
+		r.LastUpdateTime, r.Tenant, r.ID))
+	if err == nil && n == 0 {
+		err = abaco.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("update actor %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// ActorSetStatus changes status and status_message only while the actor
+// still has p.Revision, so a status computed for an old revision is dropped.
+func (s *Store) ActorSetStatus(ctx context.Context, p abaco.ActorSetStatusParams) (bool, error) {
+	n, err := affected(s.db.ExecContext(ctx, s.sql(qActorSetStatus), p.Status, p.StatusMessage,
+		msec(p.Now), p.Tenant, p.ActorID, p.Revision))
+	if err != nil {
+		return false, fmt.Errorf("set status of actor %s: %w", p.ActorID, err)
+	}
+	return n > 0, nil
+}
+
+// ActorSetState replaces the actor's state.
+func (s *Store) ActorSetState(ctx context.Context, tenant, id string, state json.RawMessage, now time.Time) error {
+	if state == nil {
+		state = json.RawMessage("{}")
+	}
+	n, err := affected(s.db.ExecContext(ctx, s.sql(qActorSetState), string(state), msec(now), tenant, id))
+	if err == nil && n == 0 {
+		err = abaco.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("set state of actor %s: %w", id, err)
+	}
+	return nil
+}
+
+// ActorDelete removes the actor with its executions, logs, results and
+// workers in one transaction; ErrNotFound if there is no such actor.
+func (s *Store) ActorDelete(ctx context.Context, tenant, id string) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, q := range []query{qActorDeleteResults, qActorDeleteLogs, qActorDeleteWorkers, qActorDeleteExecutions} {
+			if _, err := tx.ExecContext(ctx, s.sql(q), tenant, id); err != nil {
+				return err
+			}
+		}
+		n, err := affected(tx.ExecContext(ctx, s.sql(qActorDelete), tenant, id))
+		if err == nil && n == 0 {
+			err = abaco.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete actor %s: %w", id, err)
+	}
+	return nil
+}

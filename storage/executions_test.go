@@ -1,0 +1,377 @@
+package storage
+
+import (
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/abaco-hpc/abaco"
+)
+
+func TestExecutionRoundTrip(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		e := newExecution(a, "e1")
+		e.Message = []byte{0, 1, 'x', 0xff, 0, 0xfe}
+		e.ContentType = abaco.ContentBinary
+		e.Env = map[string]string{"_abaco_execution_id": "e1", "q": "a b&c", "empty": ""}
+		e.Username = ""
+		require.NoError(t, s.ExecutionCreate(ctx, e))
+
+		got, err := s.ExecutionGet(ctx, "t1", "a", "e1")
+		require.NoError(t, err)
+		require.Equal(t, e, got)
+
+		// Scoped by tenant and actor.
+		_, err = s.ExecutionGet(ctx, "t2", "a", "e1")
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+		createActor(t, s, "t1", "b")
+		_, err = s.ExecutionGet(ctx, "t1", "b", "e1")
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+
+		// Every field of a finished execution survives too.
+		f := newExecution(a, "e2")
+		f.Status, f.WorkerID, f.StartTime, f.FinishTime = abaco.ExecComplete, "w1", ms(1700000001000), ms(1700000002000)
+		f.Runtime, f.CPU, f.IO, f.ExitCode = 1, 123456789012, 42, ptr(137)
+		f.FinalState, f.HaltRequested, f.Message = json.RawMessage(`{"n":1}`), true, nil
+		require.NoError(t, s.ExecutionCreate(ctx, f))
+		got, err = s.ExecutionGet(ctx, "t1", "a", "e2")
+		require.NoError(t, err)
+		require.Empty(t, got.Message)
+		got.Message = nil
+		require.Equal(t, f, got)
+	})
+}
+
+func TestExecutionCreateUnknownActor(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		a := newActor("t1", "ghost")
+		err := s.ExecutionCreate(t.Context(), newExecution(a, "e1"))
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+	})
+}
+
+func TestExecutionClaimFIFO(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		other := createActor(t, s, "t1", "other")
+		// Interleave another actor's messages; ids sort opposite to arrival.
+		for _, id := range []string{"z", "y", "x"} {
+			require.NoError(t, s.ExecutionCreate(ctx, newExecution(a, id)))
+			require.NoError(t, s.ExecutionCreate(ctx, newExecution(other, "o"+id)))
+		}
+		p := abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"}
+		for _, want := range []string{"z", "y", "x"} {
+			e, err := s.ExecutionClaimNext(ctx, p)
+			require.NoError(t, err)
+			require.Equal(t, want, e.ID)
+			require.Equal(t, "w1", e.WorkerID)
+			require.Equal(t, abaco.ExecSubmitted, e.Status)
+			require.Equal(t, []byte("hello "+want), e.Message)
+		}
+		_, err := s.ExecutionClaimNext(ctx, p)
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+
+		n, err := s.ExecutionCountPending(ctx, "t1", "other")
+		require.NoError(t, err)
+		require.Equal(t, 3, n)
+	})
+}
+
+func TestExecutionClaimConcurrent(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		ids := createExecutions(t, s, a, "e", 200)
+
+		var mu sync.Mutex
+		claimed := map[string]int{}
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for g := range errs {
+			wg.Go(func() {
+				p := abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w"}
+				for {
+					e, err := s.ExecutionClaimNext(ctx, p)
+					if errors.Is(err, abaco.ErrNotFound) {
+						return
+					}
+					if err != nil {
+						errs[g] = err
+						return
+					}
+					mu.Lock()
+					claimed[e.ID]++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+		require.Len(t, claimed, len(ids))
+		for _, id := range ids {
+			require.Equal(t, 1, claimed[id], "execution %s", id)
+		}
+		n, err := s.ExecutionCountPending(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Zero(t, n)
+	})
+}
+
+func TestExecutionUnclaim(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		createExecutions(t, s, a, "e", 2)
+		p := abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"}
+		e, err := s.ExecutionClaimNext(ctx, p)
+		require.NoError(t, err)
+
+		// Another worker's unclaim is a no-op.
+		require.NoError(t, s.ExecutionUnclaim(ctx, e.ID, "w2"))
+		n, err := s.ExecutionCountPending(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+
+		require.NoError(t, s.ExecutionUnclaim(ctx, e.ID, "w1"))
+		got, err := s.ExecutionGet(ctx, "t1", "a", e.ID)
+		require.NoError(t, err)
+		require.Empty(t, got.WorkerID)
+		// Back at the head of the queue.
+		again, err := s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w2"})
+		require.NoError(t, err)
+		require.Equal(t, e.ID, again.ID)
+
+		// A RUNNING execution cannot be unclaimed.
+		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: e.ID, WorkerID: "w2", StartTime: ms(1)})
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.NoError(t, s.ExecutionUnclaim(ctx, e.ID, "w2"))
+		got, err = s.ExecutionGet(ctx, "t1", "a", e.ID)
+		require.NoError(t, err)
+		require.Equal(t, "w2", got.WorkerID)
+		require.Equal(t, abaco.ExecRunning, got.Status)
+	})
+}
+
+func TestExecutionSetRunning(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		createExecutions(t, s, a, "e", 2)
+		start := ms(1700000003000)
+
+		// Unclaimed: no worker may start it.
+		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: start})
+		require.NoError(t, err)
+		require.False(t, ok)
+
+		_, err = s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
+		require.NoError(t, err)
+		ok, err = s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w2", StartTime: start})
+		require.NoError(t, err)
+		require.False(t, ok, "another worker's claim")
+		ok, err = s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: start})
+		require.NoError(t, err)
+		require.True(t, ok)
+		ok, err = s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: start})
+		require.NoError(t, err)
+		require.False(t, ok, "already running")
+
+		got, err := s.ExecutionGet(ctx, "t1", "a", "e000")
+		require.NoError(t, err)
+		require.Equal(t, abaco.ExecRunning, got.Status)
+		require.Equal(t, start, got.StartTime)
+
+		claimed, err := s.ExecutionListClaimed(ctx)
+		require.NoError(t, err)
+		require.Len(t, claimed, 1)
+		require.Equal(t, "e000", claimed[0].ID)
+	})
+}
+
+func TestExecutionFinish(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		createExecutions(t, s, a, "e", 2)
+		for range 2 {
+			_, err := s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
+			require.NoError(t, err)
+		}
+		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: ms(1000)})
+		require.NoError(t, err)
+		require.True(t, ok)
+
+		p := abaco.ExecutionFinishParams{ID: "e000", Status: abaco.ExecComplete, StartTime: ms(999),
+			FinishTime: ms(5000), Runtime: 4, CPU: 77, IO: 88, ExitCode: ptr(0),
+			FinalState: json.RawMessage(`{"done":true}`),
+			Log:        &abaco.Log{ExecutionID: "e000", Tenant: "t1", ActorID: "a", Text: "first", ExpiresAt: ms(9000)}}
+		ok, err = s.ExecutionFinish(ctx, p)
+		require.NoError(t, err)
+		require.True(t, ok)
+
+		got, err := s.ExecutionGet(ctx, "t1", "a", "e000")
+		require.NoError(t, err)
+		require.Equal(t, abaco.ExecComplete, got.Status)
+		require.Equal(t, ms(1000), got.StartTime, "the RUNNING start time is kept")
+		require.Equal(t, ms(5000), got.FinishTime)
+		require.Equal(t, 4, got.Runtime)
+		require.Equal(t, int64(77), got.CPU)
+		require.Equal(t, int64(88), got.IO)
+		require.Equal(t, ptr(0), got.ExitCode)
+		require.JSONEq(t, `{"done":true}`, string(got.FinalState))
+		l, err := s.LogGet(ctx, "e000")
+		require.NoError(t, err)
+		require.Equal(t, p.Log, l)
+
+		// A second finish changes nothing, its log included.
+		p2 := p
+		p2.Status, p2.Log = abaco.ExecError, &abaco.Log{ExecutionID: "e000", Tenant: "t1", ActorID: "a", Text: "second"}
+		ok, err = s.ExecutionFinish(ctx, p2)
+		require.NoError(t, err)
+		require.False(t, ok)
+		got, err = s.ExecutionGet(ctx, "t1", "a", "e000")
+		require.NoError(t, err)
+		require.Equal(t, abaco.ExecComplete, got.Status)
+		l, err = s.LogGet(ctx, "e000")
+		require.NoError(t, err)
+		require.Equal(t, "first", l.Text)
+
+		// Finishing a claimed execution that never ran sets its start time;
+		// without a log, no log is stored.
+		ok, err = s.ExecutionFinish(ctx, abaco.ExecutionFinishParams{ID: "e001", Status: abaco.ExecError,
+			StartTime: ms(2000), FinishTime: ms(2001)})
+		require.NoError(t, err)
+		require.True(t, ok)
+		got, err = s.ExecutionGet(ctx, "t1", "a", "e001")
+		require.NoError(t, err)
+		require.Equal(t, abaco.ExecError, got.Status)
+		require.Equal(t, ms(2000), got.StartTime)
+		require.Nil(t, got.ExitCode)
+		require.Nil(t, got.FinalState)
+		_, err = s.LogGet(ctx, "e001")
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+
+		claimed, err := s.ExecutionListClaimed(ctx)
+		require.NoError(t, err)
+		require.Empty(t, claimed)
+
+		ok, err = s.ExecutionFinish(ctx, abaco.ExecutionFinishParams{ID: "nope", Status: abaco.ExecError})
+		require.NoError(t, err)
+		require.False(t, ok)
+	})
+}
+
+func TestExecutionRequestHalt(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		createExecutions(t, s, a, "e", 1)
+
+		status, err := s.ExecutionRequestHalt(ctx, "t1", "a", "e000")
+		require.NoError(t, err)
+		require.Equal(t, abaco.ExecSubmitted, status)
+		got, err := s.ExecutionGet(ctx, "t1", "a", "e000")
+		require.NoError(t, err)
+		require.False(t, got.HaltRequested, "only a RUNNING execution is halted")
+
+		_, err = s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
+		require.NoError(t, err)
+		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: ms(1)})
+		require.NoError(t, err)
+		require.True(t, ok)
+		status, err = s.ExecutionRequestHalt(ctx, "t1", "a", "e000")
+		require.NoError(t, err)
+		require.Equal(t, abaco.ExecRunning, status)
+		got, err = s.ExecutionGet(ctx, "t1", "a", "e000")
+		require.NoError(t, err)
+		require.True(t, got.HaltRequested)
+
+		_, err = s.ExecutionRequestHalt(ctx, "t2", "a", "e000")
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+		_, err = s.ExecutionRequestHalt(ctx, "t1", "a", "missing")
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+	})
+}
+
+func TestExecutionPending(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		b := createActor(t, s, "t2", "b")
+		createActor(t, s, "t1", "idle")
+		createExecutions(t, s, a, "a", 5)
+		createExecutions(t, s, b, "b", 1)
+
+		refs, err := s.ExecutionActorsPending(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []abaco.ActorRef{{Tenant: "t1", ActorID: "a"}, {Tenant: "t2", ActorID: "b"}}, refs)
+
+		claim := abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"}
+		_, err = s.ExecutionClaimNext(ctx, claim)
+		require.NoError(t, err)
+		n, err := s.ExecutionCountPending(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Equal(t, 4, n)
+
+		n, err = s.ExecutionDeletePending(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Equal(t, 4, n)
+		n, err = s.ExecutionCountPending(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Zero(t, n)
+		// The claimed one is untouched.
+		got, err := s.ExecutionGet(ctx, "t1", "a", "a000")
+		require.NoError(t, err)
+		require.Equal(t, "w1", got.WorkerID)
+
+		refs, err = s.ExecutionActorsPending(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []abaco.ActorRef{{Tenant: "t2", ActorID: "b"}}, refs)
+	})
+}
+
+func TestExecutionSummary(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		other := createActor(t, s, "t1", "other")
+		createExecutions(t, s, other, "o", 1)
+
+		empty, err := s.ExecutionSummary(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Equal(t, &abaco.ExecutionSummary{Executions: []*abaco.Execution{}}, empty)
+
+		createExecutions(t, s, a, "e", 3)
+		for i, id := range []string{"e000", "e001"} {
+			_, err := s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w"})
+			require.NoError(t, err)
+			ok, err := s.ExecutionFinish(ctx, abaco.ExecutionFinishParams{ID: id, Status: abaco.ExecComplete,
+				StartTime: ms(int64(100 * (i + 1))), FinishTime: ms(int64(100*(i+1) + 50)),
+				Runtime: 10 * (i + 1), CPU: 3000000000 * int64(i+1), IO: int64(i + 1)})
+			require.NoError(t, err)
+			require.True(t, ok)
+		}
+
+		sum, err := s.ExecutionSummary(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Equal(t, 3, sum.TotalExecutions)
+		require.Equal(t, int64(9000000000), sum.TotalCPU)
+		require.Equal(t, int64(3), sum.TotalIO)
+		require.Equal(t, int64(30), sum.TotalRuntime)
+		received := ms(1700000000000)
+		require.Equal(t, []*abaco.Execution{
+			{ID: "e000", Status: abaco.ExecComplete, MessageReceivedTime: received, StartTime: ms(100), FinishTime: ms(150)},
+			{ID: "e001", Status: abaco.ExecComplete, MessageReceivedTime: received, StartTime: ms(200), FinishTime: ms(250)},
+			{ID: "e002", Status: abaco.ExecSubmitted, MessageReceivedTime: received},
+		}, sum.Executions)
+	})
+}
