@@ -142,4 +142,3 @@ func receive(t *testing.T, conn *net.UnixConn) []string {
 		got = append(got, string(buf[:n]))
 	}
 }
-

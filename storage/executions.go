@@ -215,7 +215,8 @@ func (s *Store) ExecutionRequestHalt(ctx context.Context, tenant, actorID, id st
 }
 
 // ExecutionListClaimed returns the claimed SUBMITTED and the RUNNING
-// executions, oldest first.
+// executions, oldest first. A RUNNING execution always has a worker_id:
+// only its claimer can set it running.
 func (s *Store) ExecutionListClaimed(ctx context.Context) ([]*abaco.Execution, error) {
 	var rows []executionRow
 	if err := s.db.SelectContext(ctx, &rows, s.sql(qExecutionListClaimed)); err != nil {

@@ -52,8 +52,8 @@ func Open(ctx context.Context, database string) (*Store, error) {
 	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
 		dialect, driver, dsn = Postgres, "postgres", database
 	} else {
-		if dir := filepath.Dir(dsn); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
+		if !strings.HasPrefix(dsn, "file:") { // a URI names its file its own way
+			if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
 				return nil, fmt.Errorf("open store: %w", err)
 			}
 		}

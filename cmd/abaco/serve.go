@@ -38,7 +38,7 @@ type serveCmd struct {
 	MaxMessageBytes    int64         `help:"Largest message accepted, in bytes." env:"ABACO_MAX_MESSAGE_BYTES" default:"67108864"`
 	LogLimitBytes      int           `help:"Largest execution log kept, in bytes." env:"ABACO_LOG_LIMIT_BYTES" default:"1000000"`
 	LogLevel           string        `help:"Log level: debug, info, warn or error." env:"ABACO_LOG_LEVEL" default:"info" enum:"debug,info,warn,error"`
-	HostID             string        `help:"Name of this server in worker records (default: the hostname)." env:"ABACO_HOST_ID"`
+	HostID             string        `help:"Name of this server in worker records and container labels (default: the hostname plus a suffix kept in the data dir)." env:"ABACO_HOST_ID"`
 }
 
 func databaseOf(database, dataDir string) string {
@@ -62,6 +62,11 @@ func (s *serveCmd) Run(file *configFile) error {
 	devKey, err := identity.EnsureDevKey(s.DataDir)
 	if err != nil {
 		return fmt.Errorf("dev signing key: %w", err)
+	}
+	if s.HostID == "" {
+		if s.HostID, err = hostID(s.DataDir); err != nil {
+			return fmt.Errorf("host id: %w", err)
+		}
 	}
 	tenants := tenantsWithDev(file.Tenants, devKey)
 	verifier, err := identity.NewVerifier(tenants)
