@@ -46,6 +46,8 @@ type Service struct {
 	clock Clock
 	cfg   Config
 	log   *slog.Logger
+	// secrets seals secret actor configs (SetSecretBox).
+	secrets SecretBox
 }
 
 // NewService builds a Service. A nil clock means the system clock.

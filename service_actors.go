@@ -64,6 +64,7 @@ func (s *Service) CreateActor(ctx context.Context, p Principal, spec ActorSpec) 
 	if err := s.store.ActorCreate(ctx, a); err != nil {
 		return nil, internal(err, "create actor")
 	}
+	s.recordOwner(ctx, a)
 	s.sched.ActorChanged(a.Tenant, a.ID)
 	return a, nil
 }
@@ -73,9 +74,10 @@ func (s *Service) GetActor(ctx context.Context, p Principal, id string) (*Actor,
 	return s.actorFor(ctx, p, id, LevelRead)
 }
 
-// ListActors returns the caller's actors in its tenant, oldest first.
+// ListActors returns the actors of its tenant the caller owns or may read,
+// oldest first.
 func (s *Service) ListActors(ctx context.Context, p Principal) ([]*Actor, error) {
-	actors, err := s.store.ActorList(ctx, p.Tenant, p.User)
+	actors, err := s.store.ActorListReadable(ctx, p.Tenant, p.User)
 	if err != nil {
 		return nil, internal(err, "list actors")
 	}
@@ -120,6 +122,7 @@ func (s *Service) DeleteActor(ctx context.Context, p Principal, id string) error
 	if err := s.store.ActorDelete(ctx, a.Tenant, a.ID); err != nil {
 		return notFound(err, "No actor found with identifier: "+id+".")
 	}
+	s.forgetSharing(ctx, a)
 	s.sched.ActorDeleted(a.Tenant, a.ID)
 	return nil
 }
