@@ -39,6 +39,7 @@ type serveCmd struct {
 	LogLimitBytes      int           `help:"Largest execution log kept, in bytes." env:"ABACO_LOG_LIMIT_BYTES" default:"1000000"`
 	LogLevel           string        `help:"Log level: debug, info, warn or error." env:"ABACO_LOG_LEVEL" default:"info" enum:"debug,info,warn,error"`
 	HostID             string        `help:"Name of this server in worker records and container labels (default: the hostname plus a suffix kept in the data dir)." env:"ABACO_HOST_ID"`
+	ConfigKeyFile      string        `help:"Key file (64 hex digits) sealing secret actor configs (default: <data-dir>/config.key, created on first start)." env:"ABACO_CONFIG_KEY_FILE"`
 }
 
 func databaseOf(database, dataDir string) string {
@@ -110,6 +111,11 @@ func (s *serveCmd) Run(file *configFile) error {
 		return err
 	}
 	svc := abaco.NewService(store, sched, nil, cfg, log)
+	box, err := configKey(s.ConfigKeyFile, s.DataDir)
+	if err != nil {
+		return err
+	}
+	svc.SetSecretBox(box)
 	api := httpapi.New(svc, verifier, directory{verifier}, httpapi.Options{PublicURL: s.PublicURL, Log: log})
 
 	ln, err := net.Listen("tcp", s.Listen)
