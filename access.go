@@ -40,12 +40,8 @@ func (s *Service) actorFor(ctx context.Context, p Principal, identifier string, 
 	if err != nil {
 		return nil, notFound(err, "No actor found with identifier: "+identifier+".")
 	}
-	have, err := s.levelOf(ctx, p, KindActor, a.ID, a.Owner)
-	if err != nil {
+	if err := s.require(ctx, p, KindActor, a.ID, a.Owner, level, "Not authorized -- you do not have access to this actor."); err != nil {
 		return nil, err
-	}
-	if have < level {
-		return nil, E(Permission, "Not authorized -- you do not have access to this actor.")
 	}
 	return a, nil
 }
@@ -70,14 +66,22 @@ func (s *Service) aliasFor(ctx context.Context, p Principal, alias string, level
 	if err != nil {
 		return nil, notFound(err, "No alias found: "+alias+".")
 	}
-	have, err := s.levelOf(ctx, p, KindAlias, al.Alias, al.Owner)
-	if err != nil {
+	if err := s.require(ctx, p, KindAlias, al.Alias, al.Owner, level, "Not authorized -- you do not have access to this alias."); err != nil {
 		return nil, err
 	}
-	if have < level {
-		return nil, E(Permission, "Not authorized -- you do not have access to this alias.")
-	}
 	return al, nil
+}
+
+// require refuses with denied unless the caller holds level on the resource.
+func (s *Service) require(ctx context.Context, p Principal, kind PermissionKind, resource, owner string, level Level, denied string) error {
+	have, err := s.levelOf(ctx, p, kind, resource, owner)
+	if err != nil {
+		return err
+	}
+	if have < level {
+		return E(Permission, "%s", denied)
+	}
+	return nil
 }
 
 // levelOf is the caller's level on a resource of its tenant: admins of the

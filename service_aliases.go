@@ -66,12 +66,8 @@ func (s *Service) aliasTarget(ctx context.Context, p Principal, actorID, denied 
 	if err != nil {
 		return nil, notFound(err, "No actor found with id: "+actorID+".")
 	}
-	have, err := s.levelOf(ctx, p, KindActor, a.ID, a.Owner)
-	if err != nil {
+	if err := s.require(ctx, p, KindActor, a.ID, a.Owner, LevelUpdate, denied); err != nil {
 		return nil, err
-	}
-	if have < LevelUpdate {
-		return nil, E(Permission, "%s", denied)
 	}
 	return a, nil
 }

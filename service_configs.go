@@ -1,9 +1,6 @@
 package abaco
 
-import (
-	"context"
-	"errors"
-)
+import "context"
 
 // configReserved are words a config name may not be.
 var configReserved = []string{"executions", "nonces", "logs", "messages", "adapters", "admin", "utilization"}
@@ -66,13 +63,8 @@ func (s *Service) applyConfigSpec(ctx context.Context, p Principal, c *ActorConf
 	}
 	actors := deref(spec.Actors, "")
 	for _, id := range splitActors(actors) {
-		if _, err := s.resolveActorID(ctx, p.Tenant, id); err != nil {
-			return E(NotExist, "No actor or alias found with id: %s.", id)
-		}
-		if IsID(id) {
-			if _, err := s.store.ActorGet(ctx, p.Tenant, id); err != nil {
-				return notFound(err, "No actor or alias found with id: "+id+".")
-			}
+		if err := s.actorExists(ctx, p.Tenant, id); err != nil {
+			return err
 		}
 	}
 	c.Value, c.IsSecret, c.Actors = *spec.Value, *spec.IsSecret, actors
@@ -85,6 +77,23 @@ func (s *Service) applyConfigSpec(ctx context.Context, p Principal, c *ActorConf
 			return internal(err, "seal config")
 		}
 		c.Value = sealed
+	}
+	return nil
+}
+
+// actorExists checks that identifier names an actor of the tenant, by id
+// or through an alias.
+func (s *Service) actorExists(ctx context.Context, tenant, identifier string) error {
+	actorID := identifier
+	if !IsID(identifier) {
+		al, err := s.store.AliasGet(ctx, tenant, identifier)
+		if err != nil {
+			return notFound(err, "No actor or alias found with id: "+identifier+".")
+		}
+		actorID = al.ActorID
+	}
+	if _, err := s.store.ActorGet(ctx, tenant, actorID); err != nil {
+		return notFound(err, "No actor or alias found with id: "+identifier+".")
 	}
 	return nil
 }
@@ -145,12 +154,8 @@ func (s *Service) configFor(ctx context.Context, p Principal, name string, level
 	if err != nil {
 		return nil, notFound(err, "No config found: "+name+".")
 	}
-	have, err := s.levelOf(ctx, p, KindConfig, c.Name, c.Owner)
-	if err != nil {
+	if err := s.require(ctx, p, KindConfig, c.Name, c.Owner, level, "You do not have sufficient access to this actor config."); err != nil {
 		return nil, err
-	}
-	if have < level {
-		return nil, E(Permission, "You do not have sufficient access to this actor config.")
 	}
 	return c, nil
 }
@@ -179,7 +184,7 @@ func (s *Service) ConfigsForActor(ctx context.Context, tenant, actorID string, a
 		v := c.Value
 		if c.IsSecret {
 			if s.secrets == nil {
-				return nil, errors.New("secret config " + c.Name + " but no config key")
+				return nil, E(Internal, "secret config %s but no config key", c.Name)
 			}
 			if v, err = s.secrets.Open(v); err != nil {
 				return nil, internal(err, "open secret config "+c.Name)

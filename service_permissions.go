@@ -30,68 +30,53 @@ type PermissionGrant struct {
 	Level string
 }
 
-// ActorPermissions returns {user: level} of an actor the caller may read.
-func (s *Service) ActorPermissions(ctx context.Context, p Principal, identifier string) (map[string]string, error) {
-	a, err := s.actorFor(ctx, p, identifier, LevelRead)
+// Permissions returns {user: level} of an actor (id or alias), alias or
+// config the caller may read.
+func (s *Service) Permissions(ctx context.Context, p Principal, kind PermissionKind, name string) (map[string]string, error) {
+	resource, owner, err := s.permissionTarget(ctx, p, kind, name, LevelRead)
 	if err != nil {
 		return nil, err
 	}
-	return s.permissionMap(ctx, p.Tenant, KindActor, a.ID, a.Owner)
+	return s.permissionMap(ctx, p.Tenant, kind, resource, owner)
 }
 
-// SetActorPermission grants (or, with NONE, removes) a user's level on an
-// actor the caller may update, and returns the new map.
-func (s *Service) SetActorPermission(ctx context.Context, p Principal, identifier string, g PermissionGrant) (map[string]string, error) {
-	a, err := s.actorFor(ctx, p, identifier, LevelUpdate)
+// SetPermission grants (or, with NONE, removes) a user's level on an
+// actor, alias or config the caller may update, and returns the new map.
+func (s *Service) SetPermission(ctx context.Context, p Principal, kind PermissionKind, name string, g PermissionGrant) (map[string]string, error) {
+	resource, owner, err := s.permissionTarget(ctx, p, kind, name, LevelUpdate)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.setPermission(ctx, p.Tenant, KindActor, a.ID, g); err != nil {
+	if err := s.setPermission(ctx, p.Tenant, kind, resource, g); err != nil {
 		return nil, err
 	}
-	return s.permissionMap(ctx, p.Tenant, KindActor, a.ID, a.Owner)
+	return s.permissionMap(ctx, p.Tenant, kind, resource, owner)
 }
 
-// AliasPermissions returns {user: level} of an alias the caller may read.
-func (s *Service) AliasPermissions(ctx context.Context, p Principal, alias string) (map[string]string, error) {
-	al, err := s.aliasFor(ctx, p, alias, LevelRead)
-	if err != nil {
-		return nil, err
+// permissionTarget loads what a permissions endpoint names, checks the
+// caller's level on it, and returns its resource key and owner.
+func (s *Service) permissionTarget(ctx context.Context, p Principal, kind PermissionKind, name string, level Level) (string, string, error) {
+	switch kind {
+	case KindActor:
+		a, err := s.actorFor(ctx, p, name, level)
+		if err != nil {
+			return "", "", err
+		}
+		return a.ID, a.Owner, nil
+	case KindAlias:
+		al, err := s.aliasFor(ctx, p, name, level)
+		if err != nil {
+			return "", "", err
+		}
+		return al.Alias, al.Owner, nil
+	case KindConfig:
+		c, err := s.configFor(ctx, p, name, level)
+		if err != nil {
+			return "", "", err
+		}
+		return c.Name, c.Owner, nil
 	}
-	return s.permissionMap(ctx, p.Tenant, KindAlias, al.Alias, al.Owner)
-}
-
-// SetAliasPermission grants a user a level on an alias the caller may update.
-func (s *Service) SetAliasPermission(ctx context.Context, p Principal, alias string, g PermissionGrant) (map[string]string, error) {
-	al, err := s.aliasFor(ctx, p, alias, LevelUpdate)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.setPermission(ctx, p.Tenant, KindAlias, al.Alias, g); err != nil {
-		return nil, err
-	}
-	return s.permissionMap(ctx, p.Tenant, KindAlias, al.Alias, al.Owner)
-}
-
-// ConfigPermissions returns {user: level} of a config the caller may read.
-func (s *Service) ConfigPermissions(ctx context.Context, p Principal, name string) (map[string]string, error) {
-	c, err := s.configFor(ctx, p, name, LevelRead)
-	if err != nil {
-		return nil, err
-	}
-	return s.permissionMap(ctx, p.Tenant, KindConfig, c.Name, c.Owner)
-}
-
-// SetConfigPermission grants a user a level on a config the caller may update.
-func (s *Service) SetConfigPermission(ctx context.Context, p Principal, name string, g PermissionGrant) (map[string]string, error) {
-	c, err := s.configFor(ctx, p, name, LevelUpdate)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.setPermission(ctx, p.Tenant, KindConfig, c.Name, g); err != nil {
-		return nil, err
-	}
-	return s.permissionMap(ctx, p.Tenant, KindConfig, c.Name, c.Owner)
+	return "", "", E(Internal, "unknown permission kind %q", kind)
 }
 
 func (s *Service) setPermission(ctx context.Context, tenant string, kind PermissionKind, resource string, g PermissionGrant) error {

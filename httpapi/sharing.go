@@ -12,8 +12,8 @@ import (
 // sharingRoutes serves permissions, nonces, aliases and actor configs.
 func (a *API) sharingRoutes() {
 	r := a.actors
-	r.GET("/actors/:id/permissions", a.authed(a.getActorPermissions))
-	r.POST("/actors/:id/permissions", a.authed(a.setActorPermission))
+	r.GET("/actors/:id/permissions", a.authed(a.getPermissions(abaco.KindActor, "id")))
+	r.POST("/actors/:id/permissions", a.authed(a.setPermission(abaco.KindActor, "id")))
 	r.GET("/actors/:id/nonces", a.authed(a.listActorNonces))
 	r.POST("/actors/:id/nonces", a.authed(a.createActorNonce))
 	r.GET("/actors/:id/nonces/:nid", a.authed(a.getActorNonce))
@@ -25,8 +25,8 @@ func (a *API) sharingRoutes() {
 	n.GET("/actors/aliases/:alias", a.authed(a.getAlias))
 	n.PUT("/actors/aliases/:alias", a.authed(a.updateAlias))
 	n.DELETE("/actors/aliases/:alias", a.authed(a.deleteAlias))
-	n.GET("/actors/aliases/:alias/permissions", a.authed(a.getAliasPermissions))
-	n.POST("/actors/aliases/:alias/permissions", a.authed(a.setAliasPermission))
+	n.GET("/actors/aliases/:alias/permissions", a.authed(a.getPermissions(abaco.KindAlias, "alias")))
+	n.POST("/actors/aliases/:alias/permissions", a.authed(a.setPermission(abaco.KindAlias, "alias")))
 	n.GET("/actors/aliases/:alias/nonces", a.authed(a.listAliasNonces))
 	n.POST("/actors/aliases/:alias/nonces", a.authed(a.createAliasNonce))
 	n.GET("/actors/aliases/:alias/nonces/:nid", a.authed(a.getAliasNonce))
@@ -37,8 +37,8 @@ func (a *API) sharingRoutes() {
 	n.GET("/actors/configs/:name", a.authed(a.getConfig))
 	n.PUT("/actors/configs/:name", a.authed(a.updateConfig))
 	n.DELETE("/actors/configs/:name", a.authed(a.deleteConfig))
-	n.GET("/actors/configs/:name/permissions", a.authed(a.getConfigPermissions))
-	n.POST("/actors/configs/:name/permissions", a.authed(a.setConfigPermission))
+	n.GET("/actors/configs/:name/permissions", a.authed(a.getPermissions(abaco.KindConfig, "name")))
+	n.POST("/actors/configs/:name/permissions", a.authed(a.setPermission(abaco.KindConfig, "name")))
 }
 
 // nonceAuth authenticates a request that carries ?x-nonce= instead of a
@@ -86,71 +86,32 @@ func (a *API) permissionGrant(r *http.Request) (abaco.PermissionGrant, error) {
 	return g, nil
 }
 
-func (a *API) getActorPermissions(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
-	m, err := a.svc.ActorPermissions(r.Context(), p, ps.ByName("id"))
-	if err != nil {
-		a.fail(w, r, err)
-		return
+// getPermissions serves GET on the permissions of a kind of resource named
+// by the path parameter param.
+func (a *API) getPermissions(kind abaco.PermissionKind, param string) handler {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
+		m, err := a.svc.Permissions(r.Context(), p, kind, ps.ByName(param))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		ok(w, "Permissions retrieved successfully.", m)
 	}
-	ok(w, "Permissions retrieved successfully.", m)
 }
 
-func (a *API) setActorPermission(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
-	g, err := a.permissionGrant(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+// setPermission serves POST on the permissions of a kind of resource.
+func (a *API) setPermission(kind abaco.PermissionKind, param string) handler {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
+		g, err := a.permissionGrant(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		m, err := a.svc.SetPermission(r.Context(), p, kind, ps.ByName(param), g)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		ok(w, "Permission added successfully.", m)
 	}
-	m, err := a.svc.SetActorPermission(r.Context(), p, ps.ByName("id"), g)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	ok(w, "Permission added successfully.", m)
-}
-
-func (a *API) getAliasPermissions(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
-	m, err := a.svc.AliasPermissions(r.Context(), p, ps.ByName("alias"))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	ok(w, "Permissions retrieved successfully.", m)
-}
-
-func (a *API) setAliasPermission(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
-	g, err := a.permissionGrant(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	m, err := a.svc.SetAliasPermission(r.Context(), p, ps.ByName("alias"), g)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	ok(w, "Permission added successfully.", m)
-}
-
-func (a *API) getConfigPermissions(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
-	m, err := a.svc.ConfigPermissions(r.Context(), p, ps.ByName("name"))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	ok(w, "Permissions retrieved successfully.", m)
-}
-
-func (a *API) setConfigPermission(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
-	g, err := a.permissionGrant(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	m, err := a.svc.SetConfigPermission(r.Context(), p, ps.ByName("name"), g)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	ok(w, "Permission added successfully.", m)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/abaco-hpc/abaco"
 )
 
@@ -34,17 +32,9 @@ func (r *aliasRow) alias() *abaco.Alias {
 
 // AliasCreate inserts the alias and its creator's UPDATE row together.
 func (s *Store) AliasCreate(ctx context.Context, a *abaco.Alias) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		n, err := affected(tx.ExecContext(ctx, s.sql(qAliasInsert), a.Tenant, a.Alias, a.ActorID, a.Owner, msec(a.CreateTime)))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return abaco.E(abaco.Conflict, "Alias %s already exists.", a.Alias)
-		}
-		return s.permissionSet(ctx, tx, abaco.PermissionRow{Tenant: a.Tenant, Kind: abaco.KindAlias,
-			Resource: a.Alias, User: a.Owner, Level: abaco.LevelUpdate})
-	})
+	owner := abaco.PermissionRow{Tenant: a.Tenant, Kind: abaco.KindAlias, Resource: a.Alias, User: a.Owner}
+	err := s.createOwned(ctx, owner, abaco.E(abaco.Conflict, "Alias %s already exists.", a.Alias),
+		qAliasInsert, a.Tenant, a.Alias, a.ActorID, a.Owner, msec(a.CreateTime))
 	if err != nil {
 		return fmt.Errorf("create alias %s: %w", a.Alias, err)
 	}
@@ -94,23 +84,9 @@ func (s *Store) AliasSetActor(ctx context.Context, tenant, alias, actorID string
 	return nil
 }
 
-// AliasDelete removes the alias, its permissions and its nonces together.
+// AliasDelete removes the alias, its nonces and its permissions together.
 func (s *Store) AliasDelete(ctx context.Context, tenant, alias string) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		n, err := affected(tx.ExecContext(ctx, s.sql(qAliasDelete), tenant, alias))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return abaco.ErrNotFound
-		}
-		if _, err := tx.ExecContext(ctx, s.sql(qAliasDeleteNonces), tenant, alias); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, s.sql(qPermissionDeleteResource), tenant, string(abaco.KindAlias), alias)
-		return err
-	})
-	if err != nil {
+	if err := s.deleteOwned(ctx, abaco.KindAlias, tenant, alias, qAliasDelete, qAliasDeleteNonces); err != nil {
 		return fmt.Errorf("delete alias %s: %w", alias, err)
 	}
 	return nil

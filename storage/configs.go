@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/abaco-hpc/abaco"
 )
 
@@ -37,18 +35,9 @@ func (r *configRow) config() *abaco.ActorConfig {
 
 // ConfigCreate inserts the config and its creator's UPDATE row together.
 func (s *Store) ConfigCreate(ctx context.Context, c *abaco.ActorConfig) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		n, err := affected(tx.ExecContext(ctx, s.sql(qConfigInsert), c.Tenant, c.Name, c.Value,
-			c.IsSecret, c.Actors, c.Owner, msec(c.CreateTime)))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return abaco.E(abaco.Conflict, "Config %s already exists; please choose another name for your config", c.Name)
-		}
-		return s.permissionSet(ctx, tx, abaco.PermissionRow{Tenant: c.Tenant, Kind: abaco.KindConfig,
-			Resource: c.Name, User: c.Owner, Level: abaco.LevelUpdate})
-	})
+	owner := abaco.PermissionRow{Tenant: c.Tenant, Kind: abaco.KindConfig, Resource: c.Name, User: c.Owner}
+	err := s.createOwned(ctx, owner, abaco.E(abaco.Conflict, "Config %s already exists; please choose another name for your config", c.Name),
+		qConfigInsert, c.Tenant, c.Name, c.Value, c.IsSecret, c.Actors, c.Owner, msec(c.CreateTime))
 	if err != nil {
 		return fmt.Errorf("create config %s: %w", c.Name, err)
 	}
@@ -91,18 +80,7 @@ func (s *Store) ConfigUpdate(ctx context.Context, c *abaco.ActorConfig) error {
 
 // ConfigDelete removes the config and its permissions together.
 func (s *Store) ConfigDelete(ctx context.Context, tenant, name string) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		n, err := affected(tx.ExecContext(ctx, s.sql(qConfigDelete), tenant, name))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return abaco.ErrNotFound
-		}
-		_, err = tx.ExecContext(ctx, s.sql(qPermissionDeleteResource), tenant, string(abaco.KindConfig), name)
-		return err
-	})
-	if err != nil {
+	if err := s.deleteOwned(ctx, abaco.KindConfig, tenant, name, qConfigDelete); err != nil {
 		return fmt.Errorf("delete config %s: %w", name, err)
 	}
 	return nil

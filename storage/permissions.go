@@ -104,3 +104,41 @@ func (s *Store) ActorListReadable(ctx context.Context, tenant, user string) ([]*
 	}
 	return as, nil
 }
+
+// createOwned runs insert, which must change no row for a duplicate, and
+// writes the creator's UPDATE row, in one transaction.
+func (s *Store) createOwned(ctx context.Context, owner abaco.PermissionRow, duplicate error, insert query, args ...any) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		n, err := affected(tx.ExecContext(ctx, s.sql(insert), args...))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return duplicate
+		}
+		owner.Level = abaco.LevelUpdate
+		return s.permissionSet(ctx, tx, owner)
+	})
+}
+
+// deleteOwned deletes the resource with del (arguments tenant, name), then
+// what the queries of also hold for it (same arguments) and its
+// permissions, in one transaction; ErrNotFound if del finds nothing.
+func (s *Store) deleteOwned(ctx context.Context, kind abaco.PermissionKind, tenant, name string, del query, also ...query) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		n, err := affected(tx.ExecContext(ctx, s.sql(del), tenant, name))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return abaco.ErrNotFound
+		}
+		for _, q := range also {
+			if _, err := tx.ExecContext(ctx, s.sql(q), tenant, name); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, s.sql(qPermissionDeleteResource), tenant, string(kind), name)
+		return err
+	})
+}
