@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
@@ -40,33 +39,6 @@ var noRedirects = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error {
 		return errors.New("the server redirected; tapipy would pay an extra round trip")
 	},
-}
-
-// doWith is server.do through a given client.
-func (s *server) doWith(c *http.Client, method, path, token, contentType string, body []byte) *response {
-	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.url(path), rd)
-	require.NoError(s.t, err)
-	if token != "" {
-		req.Header.Set("X-Tapis-Token", token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.Do(req)
-	require.NoError(s.t, err, "%s %s", method, path)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(s.t, err)
-	r := &response{Code: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: b}
-	if r.ContentType == "application/json" {
-		require.NoError(s.t, json.Unmarshal(b, &r.Env), "envelope: %s", b)
-	}
-	return r
 }
 
 // raw sends req and returns the response with its body read, headers and all.
