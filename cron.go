@@ -29,14 +29,17 @@ type CronSchedule struct {
 }
 
 // ParseCronSchedule parses and validates a cron_schedule at now, with the
-// reference's messages. One deliberate difference: an unknown unit is a 400
-// here (the reference answers 500, an unhandled BadRequest).
+// reference's messages. One deliberate difference: an unknown unit (or an
+// increment that is not a positive integer) is a 400 here; the reference
+// answers 500.
+// The checks run in the reference's order: the format, the start, its
+// age, then the unit.
 func ParseCronSchedule(s string, now time.Time) (CronSchedule, error) {
 	m := cronPattern.FindStringSubmatch(s)
 	if m == nil {
 		return CronSchedule{}, E(Invalid, "The cron is not in the correct format")
 	}
-	start, every, unit := m[1], m[2], m[3]
+	start := m[1]
 	nowHour := now.UTC().Truncate(time.Hour)
 	if start == "now" || start == "Now" {
 		start = FormatCronTime(nowHour)
@@ -50,6 +53,23 @@ func ParseCronSchedule(s string, now time.Time) (CronSchedule, error) {
 				nowHour.Format("2006-01-02 15:04:05"))
 		}
 	}
+	c, err := CronRule(s)
+	if err != nil {
+		return CronSchedule{}, err
+	}
+	c.Start = start
+	return c, nil
+}
+
+// CronRule parses the increment and unit of a schedule, leaving Start as
+// written; the cron loop uses it on stored schedules, whose start may be
+// long past.
+func CronRule(s string) (CronSchedule, error) {
+	m := cronPattern.FindStringSubmatch(s)
+	if m == nil {
+		return CronSchedule{}, E(Invalid, "The cron is not in the correct format")
+	}
+	start, every, unit := m[1], m[2], m[3]
 	u := strings.TrimSuffix(unit, "s")
 	switch u {
 	case "hour", "day", "week", "month":
@@ -109,7 +129,7 @@ func (c CronSchedule) Add(t time.Time) time.Time {
 	return first.AddDate(0, 0, min(t.Day(), last)-1)
 }
 
-// CronStep is what the cron loop does for one actor at now, given its
+// Step is what the cron loop does for one actor at now, given its
 // cron_next_ex (reference §15): a next execution in the future waits; one
 // in the past first moves forward by whole increments to the first hour at
 // or after now; one at the current hour fires (if cron_on is set; the
