@@ -27,7 +27,7 @@ var (
 		`SELECT link, webhook FROM actors WHERE tenant = ? AND id = ? FOR NO KEY UPDATE`)
 	qEventInsert = newQuery(`INSERT INTO event_deliveries (tenant, actor_id, event_type,
 		target_kind, target, payload, status, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, 'PENDING', ?, 0)`) // 0: due at once
 	qEventListDue = newQuery(`SELECT ` + eventColumns + ` FROM event_deliveries d
 		WHERE status = 'PENDING' AND next_attempt_at <= ?
 		AND seq = (SELECT MIN(seq) FROM event_deliveries x WHERE x.status = 'PENDING'
@@ -102,7 +102,7 @@ func (s *Store) eventQueue(ctx context.Context, tx *sqlx.Tx, tenant, actorID, ty
 			target = t.Webhook
 		}
 		if _, err := tx.ExecContext(ctx, s.sql(qEventInsert), tenant, actorID, typ, kind, target,
-			string(payload), msec(at), msec(at)); err != nil {
+			string(payload), msec(at)); err != nil {
 			return fmt.Errorf("queue %s event of %s: %w", typ, actorID, err)
 		}
 	}
