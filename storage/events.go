@@ -27,7 +27,7 @@ var (
 		`SELECT link, webhook FROM actors WHERE tenant = ? AND id = ? FOR NO KEY UPDATE`)
 	qEventInsert = newQuery(`INSERT INTO event_deliveries (tenant, actor_id, event_type,
 		target_kind, target, payload, status, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'PENDING', ?, 0)`) // 0: due at once
+		VALUES (?, ?, ?, ?, ?, ?, 'PENDING', ?, 0)`)  // 0: due at once
 	qEventListDue = newQuery(`SELECT ` + eventColumns + ` FROM event_deliveries d
 		WHERE status = 'PENDING' AND next_attempt_at <= ?
 		AND seq = (SELECT MIN(seq) FROM event_deliveries x WHERE x.status = 'PENDING'
