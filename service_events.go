@@ -25,7 +25,7 @@ const (
 
 // checkEvents validates a's link and webhook as a create or update by p
 // would store them (reference §10): the link must resolve to an actor on
-// which p holds EXECUTE, must not be a itself, and must not close a cycle
+// which p holds EXECUTE, must not be the actor itself, and must not close a cycle
 // across the tenant's actors; the webhook must be an http(s) URL.
 func (s *Service) checkEvents(ctx context.Context, p Principal, a *Actor) error {
 	if a.Webhook != "" {
@@ -38,12 +38,14 @@ func (s *Service) checkEvents(ctx context.Context, p Principal, a *Actor) error 
 		return nil
 	}
 	linked, err := s.actorFor(ctx, p, a.Link, LevelExecute)
+	var kerr *Error
 	switch {
+	case err == nil:
 	case KindOf(err) == NotExist:
 		return E(Invalid, msgLinkUnresolved)
-	case KindOf(err) == Permission:
-		return E(Invalid, "%s%s", msgLinkPermission, err.(*Error).Msg)
-	case err != nil:
+	case KindOf(err) == Permission && errors.As(err, &kerr):
+		return E(Invalid, "%s%s", msgLinkPermission, kerr.Msg)
+	default:
 		return err
 	}
 	if linked.ID == a.ID {
