@@ -13,6 +13,7 @@ import (
 // two processes can never both claim or both finish the same execution.
 type Store interface {
 	sharingStore
+	eventsStore
 
 	ActorCreate(ctx context.Context, a *Actor) error
 	ActorGet(ctx context.Context, tenant, id string) (*Actor, error)

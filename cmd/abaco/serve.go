@@ -40,6 +40,7 @@ type serveCmd struct {
 	LogLevel           string        `help:"Log level: debug, info, warn or error." env:"ABACO_LOG_LEVEL" default:"info" enum:"debug,info,warn,error"`
 	HostID             string        `help:"Name of this server in worker records and container labels (default: the hostname plus a suffix kept in the data dir)." env:"ABACO_HOST_ID"`
 	ConfigKeyFile      string        `help:"Key file (64 hex digits) sealing secret actor configs (default: <data-dir>/config.key, created on first start)." env:"ABACO_CONFIG_KEY_FILE"`
+	eventFlags
 }
 
 func databaseOf(database, dataDir string) string {
@@ -127,6 +128,8 @@ func (s *serveCmd) Run(file *configFile) error {
 	defer stopSched()
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(schedCtx) }()
+	loopsDone := s.startEventLoops(schedCtx, store, sched, apiServerOf(s.PublicURL, ln), log)
+	defer loopsDone()
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- srv.Serve(ln) }()
 	log.Info("abaco serving", "version", abaco.Version, "listen", ln.Addr().String(), "data_dir", s.DataDir,
