@@ -48,8 +48,8 @@ func (p *MountPolicy) Validate() error {
 		all = append(all, ms...)
 	}
 	for _, m := range all {
-		if !strings.HasPrefix(m.HostPath, "/") {
-			return fmt.Errorf("mount %q: host_path must be absolute", m.HostPath)
+		if !strings.HasPrefix(m.HostPath, "/") && !strings.HasPrefix(m.HostPath, "{work_dir}") {
+			return fmt.Errorf("mount %q: host_path must be absolute or start with {work_dir}", m.HostPath)
 		}
 		if !filepath.IsAbs(m.ContainerPath) || filepath.Clean(m.ContainerPath) == "/" {
 			return fmt.Errorf("mount %q: container_path %q must be an absolute path other than /", m.HostPath, m.ContainerPath)
