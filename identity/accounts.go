@@ -60,8 +60,9 @@ type tenantAccounts struct {
 	ttl     time.Duration
 	negTTL  time.Duration
 
-	mu    sync.Mutex
-	cache map[string]cached
+	mu       sync.Mutex
+	cache    map[string]cached
+	inflight map[string]*flight
 }
 
 type cached struct {
@@ -94,7 +95,7 @@ func NewAccounts(cfg DirectoryConfig, clock abaco.Clock) (*Accounts, error) {
 }
 
 func newTenantAccounts(cfg DirectoryConfig) (*tenantAccounts, error) {
-	t := &tenantAccounts{workDir: cfg.WorkDir, ttl: cfg.CacheTTL, negTTL: cfg.NegativeTTL, cache: map[string]cached{}}
+	t := &tenantAccounts{workDir: cfg.WorkDir, ttl: cfg.CacheTTL, negTTL: cfg.NegativeTTL, cache: map[string]cached{}, inflight: map[string]*flight{}}
 	if t.ttl == 0 {
 		t.ttl = 5 * time.Minute
 	}
@@ -142,14 +143,48 @@ func (a *Accounts) Lookup(ctx context.Context, tenant, username string) (*abaco.
 	if !abaco.ValidUsername(username) {
 		return nil, abaco.E(abaco.NotExist, "%q cannot be a directory user name", username)
 	}
-	now := a.clock.Now()
 	t.mu.Lock()
 	c, ok := t.cache[username]
-	t.mu.Unlock()
-	if ok && now.Before(c.expires) {
+	if ok && a.clock.Now().Before(c.expires) {
+		t.mu.Unlock()
 		return copyAccount(c.acct), c.err
 	}
+	// Concurrent misses for one user share one search, so that a burst of
+	// executions asks the directory once.
+	f, busy := t.inflight[username]
+	if !busy {
+		f = &flight{done: make(chan struct{})}
+		t.inflight[username] = f
+	}
+	t.mu.Unlock()
+	if busy {
+		select {
+		case <-f.done:
+			return copyAccount(f.acct), f.err
+		case <-ctx.Done():
+			return nil, abaco.Wrap(abaco.Unavailable, ctx.Err(), "account lookup of %s cancelled", username)
+		}
+	}
+	f.acct, f.err = t.fetch(ctx, username, a.clock)
+	t.mu.Lock()
+	delete(t.inflight, username)
+	t.mu.Unlock()
+	close(f.done)
+	return copyAccount(f.acct), f.err
+}
+
+// flight is one directory search that concurrent lookups wait for.
+type flight struct {
+	done chan struct{}
+	acct *abaco.Account
+	err  error
+}
+
+// fetch asks the provider and caches what it says, except a failure to
+// reach it.
+func (t *tenantAccounts) fetch(ctx context.Context, username string, clock abaco.Clock) (*abaco.Account, error) {
 	acct, err := t.src.lookup(ctx, username)
+	now := clock.Now()
 	switch {
 	case err == nil:
 		if acct.WorkDir == "" && t.workDir != "" {
@@ -159,7 +194,7 @@ func (a *Accounts) Lookup(ctx context.Context, tenant, username string) (*abaco.
 	case abaco.KindOf(err) == abaco.NotExist:
 		t.put(username, cached{err: err, expires: now.Add(t.negTTL)}, t.negTTL)
 	}
-	return copyAccount(acct), err
+	return acct, err
 }
 
 func (t *tenantAccounts) put(username string, c cached, ttl time.Duration) {

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -221,4 +222,25 @@ func TestStaticAndNoneAndPerTenant(t *testing.T) {
 		_, err := NewAccounts(bad, nil)
 		require.Error(t, err, "%+v", bad)
 	}
+}
+
+func TestLDAPConcurrentMissesShareOneSearch(t *testing.T) {
+	t.Parallel()
+	s := startLDAP(t)
+	dir, err := NewAccounts(ldapConfig(s), nil)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acct, err := dir.Lookup(context.Background(), "dev", "bob")
+			if err == nil && acct.UID != 20002 {
+				err = fmt.Errorf("uid %d", acct.UID)
+			}
+			require.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 1, s.Searches("(uid=bob)"))
 }

@@ -93,6 +93,9 @@ func (s *serveCmd) Run(file *configFile) error {
 	if len(file.Queues) > 0 {
 		cfg.Queues = file.Queues
 	}
+	if err := s.runAsConfig(&cfg, file, log); err != nil {
+		return err
+	}
 	sched, err := scheduler.NewLocal(store, rt, nil, cfg, scheduler.Options{
 		RunDir:             filepath.Join(s.DataDir, "run"),
 		HostID:             s.HostID,
