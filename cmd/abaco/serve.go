@@ -39,6 +39,8 @@ type serveCmd struct {
 	LogLimitBytes      int           `help:"Largest execution log kept, in bytes." env:"ABACO_LOG_LIMIT_BYTES" default:"1000000"`
 	LogLevel           string        `help:"Log level: debug, info, warn or error." env:"ABACO_LOG_LEVEL" default:"info" enum:"debug,info,warn,error"`
 	HostID             string        `help:"Name of this server in worker records and container labels (default: the hostname plus a suffix kept in the data dir)." env:"ABACO_HOST_ID"`
+	Runtime            string        `help:"Container runtime: docker, apptainer, or auto (Docker when its socket answers, else Apptainer when installed)." env:"ABACO_RUNTIME" default:"auto" enum:"auto,docker,apptainer"`
+	ApptainerCommand   string        `help:"The apptainer executable." env:"ABACO_APPTAINER_COMMAND" default:"apptainer"`
 }
 
 func databaseOf(database, dataDir string) string {
@@ -147,9 +149,15 @@ func (s *serveCmd) Run(file *configFile) error {
 	return nil
 }
 
-// runtime picks the container runtime: Docker when it answers, else a
-// stand-in that explains why nothing can run.
+// runtime picks the container runtime: Docker when it answers, else
+// Apptainer when installed (see pickRuntime), else a stand-in that explains
+// why nothing can run.
 func (s *serveCmd) runtime(ctx context.Context, log *slog.Logger) runtimes.Runtime {
+	return s.pickRuntime(ctx, log)
+}
+
+// dockerRuntime is Docker if it answers.
+func (s *serveCmd) dockerRuntime(ctx context.Context, log *slog.Logger) runtimes.Runtime {
 	rt, err := docker.New(docker.Options{Host: s.DockerHost})
 	if err == nil {
 		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -159,7 +167,7 @@ func (s *serveCmd) runtime(ctx context.Context, log *slog.Logger) runtimes.Runti
 			return rt
 		}
 	}
-	log.Warn("no container runtime; actors will go to ERROR until one is available", "err", err)
+	log.Warn("Docker did not answer", "err", err)
 	return runtimes.Unavailable{Reason: fmt.Sprintf("Docker did not answer (%v)", err)}
 }
 
