@@ -203,3 +203,17 @@ func TestHPCConfinement(t *testing.T) {
 	require.Contains(t, logs, "allocating 512 MiB\n")
 	require.NotContains(t, logs, "allocated 512 MiB")
 }
+
+func TestHPCRunAsExecutorNeedsADirectory(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "")
+	tok := s.token("jdoe")
+	r := s.postJSON("/v3/actors", tok, map[string]any{"image": "abacosamples/test", "run_as_executor": true})
+	require.Equal(t, 400, r.Code, "%s", r.Body)
+	require.Equal(t, "run_as_executor isn't supported for your tenant", r.Env.Message)
+	r = s.postJSON("/v3/actors", tok, map[string]any{"image": "abacosamples/test"})
+	require.Equal(t, 200, r.Code, "%s", r.Body)
+	a := r.result(t)
+	require.Nil(t, a["uid"])
+	require.Equal(t, []any{}, a["mounts"])
+}
