@@ -32,10 +32,12 @@ const (
 // how it ended. The command comes in as arguments, never through the
 // shell's parser.
 const supervisor = `dir=$1; shift
+child=
+trap 'stop=1; [ -n "$child" ] && kill -TERM $child 2>/dev/null' TERM
 "$@" &
 child=$!
 echo $child > "$dir/child"
-trap 'kill -TERM $child 2>/dev/null' TERM
+[ -n "$stop" ] && kill -TERM $child 2>/dev/null
 while :; do
 	wait $child; code=$?
 	kill -0 $child 2>/dev/null || break

@@ -25,14 +25,16 @@ pull)
 	case "$3" in *missing*) echo "FATAL: no such image $3" >&2; exit 255;; esac
 	echo sif > "$2"; exit 0;;
 run)
+	# Installed first, so a SIGTERM after the first line is always seen.
+	trap 'kill $sleeper 2>/dev/null; echo terminated; exit 143' TERM
 	shift
 	echo "args: $*"
 	echo "uid=$(id -u) gid=$(id -g) groups=$(id -G)"
 	env | grep '^APPTAINERENV_' | sort
 	if [ -n "$APPTAINERENV_SLEEP" ]; then
 		sleep "$APPTAINERENV_SLEEP" &
-		trap "kill $!; echo terminated; exit 143" TERM
-		wait $!
+		sleeper=$!
+		wait $sleeper
 	fi
 	echo done >&2
 	exit "${APPTAINERENV_EXIT:-0}";;
