@@ -128,6 +128,9 @@ func (p *MountPolicy) allowed(path string) (string, error) {
 			return real, nil
 		}
 	}
+	if len(p.Roots) == 0 {
+		return "", fmt.Errorf("%s is outside the allowed mount roots (none are configured: set mounts.roots)", clean)
+	}
 	return "", fmt.Errorf("%s is outside the allowed mount roots (%s)", clean, strings.Join(p.Roots, ", "))
 }
 

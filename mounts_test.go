@@ -52,6 +52,8 @@ func TestMountPolicy(t *testing.T) {
 		require.Equal(t, Invalid, KindOf(err), name)
 		require.ErrorContains(t, err, "outside the allowed mount roots", name)
 	}
+	_, err = (&MountPolicy{}).Mounts("hpc", "alice", alice)
+	require.ErrorContains(t, err, "none are configured: set mounts.roots")
 	_, err = p.Mounts("hpc", "../../etc", nil)
 	require.ErrorContains(t, err, "cannot name a mount path")
 

@@ -1,6 +1,13 @@
 package abaco
 
-import "context"
+import (
+	"context"
+	"time"
+)
+
+// displayLookupTimeout bounds the directory lookup behind an actor's
+// display; executions wait for the directory's own timeout.
+const displayLookupTimeout = 2 * time.Second
 
 // HasDirectory reports whether tenant's executions run as their users'
 // own accounts.
@@ -47,6 +54,9 @@ func RunAsUser(a *Actor, e *Execution) string {
 // owner's account (nil without a directory or when it cannot be resolved
 // now) and the mounts its executions get.
 func (s *Service) ActorRunAs(ctx context.Context, a *Actor) (*Account, []Mount) {
+	// A directory that does not answer must not stall listing actors.
+	ctx, cancel := context.WithTimeout(ctx, displayLookupTimeout)
+	defer cancel()
 	acct, mounts, err := s.cfg.RunAs(ctx, a.Tenant, a.Owner)
 	if err != nil {
 		// The display must work while the directory is down; say why the
