@@ -68,3 +68,13 @@ func (s *Service) ActorRunAs(ctx context.Context, a *Actor) (*Account, []Mount) 
 	}
 	return acct, mounts
 }
+
+// ExecutionExecutorIDs is what an execution shows as executor_uid and
+// executor_gid: the account a run_as_executor execution ran as, else nil.
+func (s *Service) ExecutionExecutorIDs(ctx context.Context, e *Execution) (uid, gid *int) {
+	uid, gid, err := s.store.ExecutionExecutorIDs(ctx, e.ID)
+	if err != nil {
+		return nil, nil // deleted meanwhile: nothing to show
+	}
+	return uid, gid
+}

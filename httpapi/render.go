@@ -101,8 +101,11 @@ func (a *API) renderExecution(r *http.Request, actor *abaco.Actor, e *abaco.Exec
 	if e.WorkerID != "" {
 		worker = e.WorkerID
 	}
+	uid, gid := a.svc.ExecutionExecutorIDs(r.Context(), e)
 	return map[string]any{
 		"id":                    e.ID,
+		"executor_uid":          uid,
+		"executor_gid":          gid,
 		"actor_id":              e.ActorID,
 		"api_server":            e.APIServer,
 		"executor":              e.Executor,

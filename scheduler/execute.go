@@ -79,6 +79,7 @@ func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, sta
 			}
 			return
 		}
+		s.recordExecutorIDs(ctx, a, e, ra)
 	}
 	p, err := openIPC(s.opts.RunDir, e.ID, e.Message, fresh && e.ContentType == abaco.ContentBinary)
 	if err != nil {

@@ -23,6 +23,17 @@ func (s *Local) resolveRunAs(ctx context.Context, a *abaco.Actor, e *abaco.Execu
 	return runAs{account: acct, mounts: mounts}, user, err
 }
 
+// recordExecutorIDs keeps the account a run_as_executor execution runs
+// as, shown as its executor_uid and executor_gid.
+func (s *Local) recordExecutorIDs(ctx context.Context, a *abaco.Actor, e *abaco.Execution, ra runAs) {
+	if !a.RunAsExecutor || ra.account == nil {
+		return
+	}
+	if err := s.store.ExecutionSetExecutorIDs(ctx, e.ID, ra.account.UID, ra.account.GID); err != nil {
+		s.log.Warn("record executor ids", "execution", e.ID, "err", err)
+	}
+}
+
 // applyRunAs sets the container's user, groups and mounts. Without a
 // directory the configured default user applies; privileged actors and
 // those using their image's uid (both admin-approved) run as the image's
