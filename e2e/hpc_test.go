@@ -201,11 +201,11 @@ func TestHPCConfinement(t *testing.T) {
 	// Past the memory limit the kernel kills it; the execution says so.
 	eid = h.message(alice, id, "message=x", query("ALLOC_MB", "512"))
 	e := h.waitExecution(alice, id, eid, "COMPLETE")
+	logs = h.logs(alice, id, eid)
+	require.Contains(t, logs, "allocating 512 MiB\n", "the probe image must support ALLOC_MB")
+	require.NotContains(t, logs, "allocated 512 MiB")
 	require.EqualValues(t, 137, e["exit_code"])
 	require.Equal(t, true, e["final_state"].(map[string]any)["OOMKilled"])
-	logs = h.logs(alice, id, eid)
-	require.Contains(t, logs, "allocating 512 MiB\n")
-	require.NotContains(t, logs, "allocated 512 MiB")
 }
 
 func TestHPCRunAsExecutorNeedsADirectory(t *testing.T) {
