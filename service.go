@@ -23,6 +23,10 @@ type Config struct {
 	LogExLimit int
 	// ResultTTL is how long a result datagram is kept.
 	ResultTTL time.Duration
+	// Accounts resolves run-as identities (nil: no directory); Mounts are
+	// the host directories executions see. See runas.go.
+	Accounts AccountDirectory
+	Mounts   MountPolicy
 }
 
 // DefaultConfig returns the settings of a fresh single-machine install.

@@ -232,7 +232,7 @@ func (s *Service) applySpec(p Principal, a *Actor, spec ActorSpec, old *Actor) e
 	if a.UseContainerUID && a.RunAsExecutor {
 		return E(Invalid, "Cannot set both use_container_uid and run_as_executor as true")
 	}
-	if a.RunAsExecutor {
+	if a.RunAsExecutor && !s.cfg.HasDirectory(a.Tenant) {
 		return E(Invalid, "run_as_executor isn't supported for your tenant")
 	}
 	return checkPrivilegedFields(p, a, old, s.cfg.Queues[0])

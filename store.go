@@ -14,6 +14,7 @@ import (
 type Store interface {
 	sharingStore
 	eventsStore
+	hpcStore
 
 	ActorCreate(ctx context.Context, a *Actor) error
 	ActorGet(ctx context.Context, tenant, id string) (*Actor, error)

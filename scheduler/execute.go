@@ -69,6 +69,18 @@ func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, sta
 	defer s.untrack(context.WithoutCancel(ctx), r)
 	e, a := r.exec, r.actor
 	fresh := found == nil || state == runtimes.StateCreated
+	var ra runAs
+	if found == nil {
+		var user string
+		var err error
+		if ra, user, err = s.resolveRunAs(ctx, a, e); err != nil {
+			if ctx.Err() == nil {
+				s.runAsFailed(ctx, r, user, err)
+			}
+			return
+		}
+		s.recordExecutorIDs(ctx, a, e, ra)
+	}
 	p, err := openIPC(s.opts.RunDir, e.ID, e.Message, fresh && e.ContentType == abaco.ContentBinary)
 	if err != nil {
 		s.startFailed(ctx, r, found, err)
@@ -79,7 +91,7 @@ func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, sta
 	var h runtimes.Handle
 	if found != nil {
 		h = *found
-	} else if h, err = s.rt.Create(ctx, s.containerSpec(a, e, r.worker.ID, p)); err != nil {
+	} else if h, err = s.rt.Create(ctx, s.containerSpec(a, e, r.worker.ID, p, ra)); err != nil {
 		s.startFailed(ctx, r, nil, err)
 		return
 	}
@@ -143,7 +155,7 @@ func (s *Local) startFailed(ctx context.Context, r *run, h *runtimes.Handle, cau
 	s.mu.Unlock()
 }
 
-func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID string, p *ipc) runtimes.Spec {
+func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID string, p *ipc, ra runAs) runtimes.Spec {
 	token := ""
 	if s.opts.AccessToken != nil && ((a.Token == nil && s.cfg.DefaultToken) || (a.Token != nil && *a.Token)) {
 		token = s.opts.AccessToken(a.Tenant, a.Owner)
@@ -152,7 +164,6 @@ func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID strin
 		Name:        containerName(e.ID),
 		Image:       a.Image,
 		Env:         environment(a, e, workerID, token, e.APIServer),
-		User:        s.opts.DefaultUser,
 		Privileged:  a.Privileged,
 		MemoryBytes: s.opts.MemoryBytes,
 		NanoCPUs:    s.opts.NanoCPUs,
@@ -164,9 +175,7 @@ func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID strin
 			labelActor: a.ID, labelExecution: e.ID, labelOwner: a.Owner,
 		},
 	}
-	if a.UseContainerUID || a.Privileged {
-		spec.User = ""
-	}
+	s.applyRunAs(&spec, a, ra)
 	if a.MemLimit != nil {
 		spec.MemoryBytes, _ = runtimes.ParseSize(*a.MemLimit)
 	}

@@ -234,6 +234,8 @@ func (s *Local) prepare(ctx context.Context, ref abaco.ActorRef) {
 				return
 			}
 			status, msg = abaco.ActorError, fmt.Sprintf("Could not start a worker for image %s: %v", a.Image, err)
+		} else if err := s.checkOwner(ctx, a); err != nil {
+			status, msg = abaco.ActorError, fmt.Sprintf("Cannot run executions as %s: %v", a.Owner, err)
 		} else if err := s.ensureWorker(ctx, a); err != nil {
 			s.log.Error("create worker", "actor", a.ID, "err", err)
 			return

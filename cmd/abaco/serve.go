@@ -40,6 +40,8 @@ type serveCmd struct {
 	LogLevel           string        `help:"Log level: debug, info, warn or error." env:"ABACO_LOG_LEVEL" default:"info" enum:"debug,info,warn,error"`
 	HostID             string        `help:"Name of this server in worker records and container labels (default: the hostname plus a suffix kept in the data dir)." env:"ABACO_HOST_ID"`
 	ConfigKeyFile      string        `help:"Key file (64 hex digits) sealing secret actor configs (default: <data-dir>/config.key, created on first start)." env:"ABACO_CONFIG_KEY_FILE"`
+	Runtime            string        `help:"Container runtime: docker, apptainer, or auto (Docker when its socket answers, else Apptainer when installed)." env:"ABACO_RUNTIME" default:"auto" enum:"auto,docker,apptainer"`
+	ApptainerCommand   string        `help:"The apptainer executable." env:"ABACO_APPTAINER_COMMAND" default:"apptainer"`
 	eventFlags
 }
 
@@ -94,6 +96,9 @@ func (s *serveCmd) Run(file *configFile) error {
 	cfg.MaxMessageBytes = s.MaxMessageBytes
 	if len(file.Queues) > 0 {
 		cfg.Queues = file.Queues
+	}
+	if err := s.runAsConfig(&cfg, file, log); err != nil {
+		return err
 	}
 	sched, err := scheduler.NewLocal(store, rt, nil, cfg, scheduler.Options{
 		RunDir:             filepath.Join(s.DataDir, "run"),
@@ -153,9 +158,15 @@ func (s *serveCmd) Run(file *configFile) error {
 	return nil
 }
 
-// runtime picks the container runtime: Docker when it answers, else a
-// stand-in that explains why nothing can run.
+// runtime picks the container runtime: Docker when it answers, else
+// Apptainer when installed (see pickRuntime), else a stand-in that explains
+// why nothing can run.
 func (s *serveCmd) runtime(ctx context.Context, log *slog.Logger) runtimes.Runtime {
+	return s.pickRuntime(ctx, log)
+}
+
+// dockerRuntime is Docker if it answers.
+func (s *serveCmd) dockerRuntime(ctx context.Context, log *slog.Logger) runtimes.Runtime {
 	rt, err := docker.New(docker.Options{Host: s.DockerHost})
 	if err == nil {
 		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -165,7 +176,7 @@ func (s *serveCmd) runtime(ctx context.Context, log *slog.Logger) runtimes.Runti
 			return rt
 		}
 	}
-	log.Warn("no container runtime; actors will go to ERROR until one is available", "err", err)
+	log.Warn("Docker did not answer", "err", err)
 	return runtimes.Unavailable{Reason: fmt.Sprintf("Docker did not answer (%v)", err)}
 }
 
