@@ -16,6 +16,7 @@ import (
 	"github.com/abaco-hpc/abaco"
 	"github.com/abaco-hpc/abaco/httpapi"
 	"github.com/abaco-hpc/abaco/identity"
+	"github.com/abaco-hpc/abaco/metrics"
 	"github.com/abaco-hpc/abaco/runtimes"
 	"github.com/abaco-hpc/abaco/runtimes/docker"
 	"github.com/abaco-hpc/abaco/scheduler"
@@ -39,6 +40,7 @@ type serveCmd struct {
 	LogLimitBytes      int           `help:"Largest execution log kept, in bytes." env:"ABACO_LOG_LIMIT_BYTES" default:"1000000"`
 	LogLevel           string        `help:"Log level: debug, info, warn or error." env:"ABACO_LOG_LEVEL" default:"info" enum:"debug,info,warn,error"`
 	HostID             string        `help:"Name of this server in worker records and container labels (default: the hostname plus a suffix kept in the data dir)." env:"ABACO_HOST_ID"`
+	poolFlags
 }
 
 func databaseOf(database, dataDir string) string {
@@ -90,6 +92,7 @@ func (s *serveCmd) Run(file *configFile) error {
 	rt := s.runtime(ctx, log)
 	cfg := abaco.DefaultConfig()
 	cfg.MaxMessageBytes = s.MaxMessageBytes
+	cfg.ResultTTL = s.ResultTTL
 	if len(file.Queues) > 0 {
 		cfg.Queues = file.Queues
 	}
@@ -105,6 +108,8 @@ func (s *serveCmd) Run(file *configFile) error {
 		MaxRunTime:         s.MaxRunTime,
 		LogLimit:           s.LogLimitBytes,
 		AccessToken:        devTokens(devKey),
+		Pool:               s.poolOptions(),
+		OnFinished:         metrics.ExecutionFinished,
 	}, log)
 	if err != nil {
 		return err
@@ -116,9 +121,10 @@ func (s *serveCmd) Run(file *configFile) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s.handler(api, store, log), ReadHeaderTimeout: 10 * time.Second}
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	defer stopSched()
+	go s.sweeper(store, log).Run(schedCtx)
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(schedCtx) }()
 	serveDone := make(chan error, 1)
