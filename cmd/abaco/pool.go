@@ -35,12 +35,16 @@ func (f poolFlags) sweeper(store *storage.Store, log *slog.Logger) *retention.Sw
 }
 
 // handler serves /metrics (Prometheus text, no token, as in the reference)
-// beside the instrumented API.
+// beside the instrumented API. No ServeMux: it would redirect the
+// unclean paths that tapipy sends (/v3/actors/{id}//messages).
 func (f poolFlags) handler(api *httpapi.API, store *storage.Store, log *slog.Logger) http.Handler {
 	metrics.Registry.MustRegister(metrics.NewStoreCollector(store, log))
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.Handler())
-	mux.Handle("GET /v3/metrics", metrics.Handler())
-	mux.Handle("/", api.Instrumented())
-	return mux
+	scrape, apiHandler := metrics.Handler(), api.Instrumented()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && (r.URL.Path == "/metrics" || r.URL.Path == "/v3/metrics") {
+			scrape.ServeHTTP(w, r)
+			return
+		}
+		apiHandler.ServeHTTP(w, r)
+	})
 }
