@@ -39,6 +39,21 @@ func (s *server) workers(token, actorID string) []map[string]any {
 	return out
 }
 
+// waitReadyWorker waits until every worker of the actor is READY (a
+// worker turns READY just after its execution is final).
+func (s *server) waitReadyWorker(token, actorID string) {
+	s.t.Helper()
+	require.Eventually(s.t, func() bool {
+		ws := s.workers(token, actorID)
+		for _, w := range ws {
+			if w["status"] != "READY" {
+				return false
+			}
+		}
+		return len(ws) > 0
+	}, 20*time.Second, 50*time.Millisecond)
+}
+
 func (s *server) countStatus(token, actorID string, eids []string, status string) int {
 	n := 0
 	for _, e := range eids {
@@ -97,14 +112,15 @@ func TestSyncHintKeepsAWarmWorker(t *testing.T) {
 	args := []string{"--worker-idle-timeout", "1s", "--autoscale-interval", "200ms", "--sync-idle-timeout", "1h"}
 	forEachDBWith(t, args, func(t *testing.T, s *server) {
 		tok := s.token("jdoe")
-		plain := s.createActor(tok, map[string]any{"image": "abacosamples/test"})
 		synced := s.createActor(tok, map[string]any{"image": "abacosamples/test", "hints": []string{"sync"}})
-		e1, e2 := s.message(tok, plain, "message=a"), s.message(tok, synced, "message=b")
-		s.waitExecution(tok, plain, e1, "COMPLETE")
-		s.waitExecution(tok, synced, e2, "COMPLETE")
+		plain := s.createActor(tok, map[string]any{"image": "abacosamples/test"})
+		s.waitExecution(tok, synced, s.message(tok, synced, "message=b"), "COMPLETE")
+		s.waitReadyWorker(tok, synced)
+		// The plain actor's worker is used later, so once the autoscaler has
+		// stopped it, the sync actor's worker would be gone too without its hint.
+		s.waitExecution(tok, plain, s.message(tok, plain, "message=a"), "COMPLETE")
+		s.waitReadyWorker(tok, plain)
 		require.Eventually(t, func() bool { return len(s.workers(tok, plain)) == 0 }, 20*time.Second, 100*time.Millisecond)
-		// Both pools went through the same autoscaler passes.
-		time.Sleep(time.Second) // a few more passes; the assertion below must still hold
 		ws := s.workers(tok, synced)
 		require.Len(t, ws, 1, "the sync actor keeps one warm worker")
 		require.Equal(t, "READY", ws[0]["status"])
@@ -139,7 +155,13 @@ func TestStatefulActorRunsOneAtATime(t *testing.T) {
 		for i := 1; i < len(spans); i++ {
 			require.GreaterOrEqual(t, spans[i].start, spans[i-1].finish, "executions overlap: %v", spans)
 		}
-		time.Sleep(time.Second) // well past the idle timeout
+		// A stateless witness used later goes back to zero workers; the
+		// stateful actor keeps its one.
+		s.waitReadyWorker(tok, id)
+		witness := s.createActor(tok, map[string]any{"image": "abacosamples/test"})
+		s.waitExecution(tok, witness, s.message(tok, witness, "message=w"), "COMPLETE")
+		s.waitReadyWorker(tok, witness)
+		require.Eventually(t, func() bool { return len(s.workers(tok, witness)) == 0 }, 20*time.Second, 100*time.Millisecond)
 		require.Len(t, s.workers(tok, id), 1, "a stateful actor keeps exactly one worker")
 	})
 }
