@@ -54,9 +54,9 @@ func TestPlanScale(t *testing.T) {
 			retire: []string{"b", "a"},
 		},
 		{
-			name: "the idle timeout is exclusive: exactly at it the worker goes",
-			now:  5 * time.Second,
-			pool: pool{status: ready, stateless: true, revision: 1, idle: []*abaco.Worker{worker("a", 1, 0, 0)}},
+			name:   "the idle timeout is exclusive: exactly at it the worker goes",
+			now:    5 * time.Second,
+			pool:   pool{status: ready, stateless: true, revision: 1, idle: []*abaco.Worker{worker("a", 1, 0, 0)}},
 			retire: []string{"a"},
 		},
 		{
@@ -102,15 +102,15 @@ func TestPlanScale(t *testing.T) {
 			retire: []string{"a"},
 		},
 		{
-			name: "stateful with a busy worker keeps no idle one",
-			now:  time.Hour,
-			pool: pool{status: ready, revision: 1, busy: 1, idle: []*abaco.Worker{worker("a", 1, 0, 0)}},
+			name:   "stateful with a busy worker keeps no idle one",
+			now:    time.Hour,
+			pool:   pool{status: ready, revision: 1, busy: 1, idle: []*abaco.Worker{worker("a", 1, 0, 0)}},
 			retire: []string{"a"},
 		},
 		{
-			name: "a new revision replaces idle workers of the old one",
-			now:  time.Second,
-			pool: pool{status: ready, revision: 2, idle: []*abaco.Worker{worker("v1", 1, 0, 0)}},
+			name:   "a new revision replaces idle workers of the old one",
+			now:    time.Second,
+			pool:   pool{status: ready, revision: 2, idle: []*abaco.Worker{worker("v1", 1, 0, 0)}},
 			retire: []string{"v1"},
 			add:    1,
 		},
@@ -128,9 +128,9 @@ func TestPlanScale(t *testing.T) {
 			pool: pool{status: abaco.ActorSubmitted, revision: 1, idle: []*abaco.Worker{worker("a", 1, 0, 0)}},
 		},
 		{
-			name: "an actor in ERROR keeps no worker",
-			now:  time.Second,
-			pool: pool{status: abaco.ActorError, revision: 1, idle: []*abaco.Worker{worker("a", 1, 0, 0)}},
+			name:   "an actor in ERROR keeps no worker",
+			now:    time.Second,
+			pool:   pool{status: abaco.ActorError, revision: 1, idle: []*abaco.Worker{worker("a", 1, 0, 0)}},
 			retire: []string{"a"},
 		},
 	}

@@ -27,16 +27,14 @@ func (s *Local) rescue(ctx context.Context) {
 	var held []*abaco.Worker
 	s.mu.Lock()
 	for _, sl := range s.slots {
-		for _, w := range sl.idle {
-			held = append(held, s.snapshot(w))
-		}
+		held = append(held, sl.idle...)
 		for _, w := range sl.busy {
-			held = append(held, s.snapshot(w))
+			held = append(held, w)
 		}
 	}
 	s.mu.Unlock()
 	for _, w := range held {
-		s.saveWorker(ctx, w)
+		s.touch(ctx, w, now)
 	}
 
 	records, err := s.store.WorkerListAll(ctx)
@@ -88,10 +86,39 @@ func (s *Local) rescue(ctx context.Context) {
 	}
 }
 
+// touch stamps a held worker's record with the check time, or writes the
+// record again if it vanished. Only the time is written, so that a
+// concurrent status change is never overwritten with an older one.
+func (s *Local) touch(ctx context.Context, w *abaco.Worker, now time.Time) {
+	s.mu.Lock()
+	w.LastHealthCheckTime = now
+	tenant, actorID, id := w.Tenant, w.ActorID, w.ID
+	s.mu.Unlock()
+	ok, err := s.store.WorkerTouch(ctx, tenant, actorID, id, now)
+	if err != nil || ok {
+		return
+	}
+	var snap *abaco.Worker
+	s.mu.Lock()
+	if s.holdsLocked(w) {
+		snap = s.snapshot(w)
+	}
+	s.mu.Unlock()
+	if snap != nil {
+		s.log.Warn("health: worker record vanished; writing it again", "tenant", tenant, "actor", actorID, "worker", id)
+		s.saveWorker(ctx, snap)
+	}
+}
+
 // holds reports whether w is one of this scheduler's workers now.
 func (s *Local) holds(w *abaco.Worker) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.holdsLocked(w)
+}
+
+// holdsLocked is holds with s.mu held.
+func (s *Local) holdsLocked(w *abaco.Worker) bool {
 	sl := s.slots[abaco.ActorRef{Tenant: w.Tenant, ActorID: w.ActorID}]
 	if sl == nil {
 		return false

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/abaco-hpc/abaco"
 )
@@ -10,6 +11,8 @@ import (
 var (
 	qWorkerListAll = newQuery(`SELECT ` + workerColumns + ` FROM workers
 		ORDER BY create_time, id`)
+	qWorkerTouch = newQuery(`UPDATE workers SET last_health_check_time = ?
+		WHERE tenant = ? AND actor_id = ? AND id = ?`)
 	qExecutionQueueDepths = newQuery(`SELECT tenant, actor_id, COUNT(*) AS pending FROM executions
 		WHERE status = 'SUBMITTED' AND worker_id IS NULL
 		GROUP BY tenant, actor_id ORDER BY tenant, actor_id`)
@@ -26,6 +29,16 @@ func (s *Store) WorkerListAll(ctx context.Context) ([]*abaco.Worker, error) {
 		ws[i] = rows[i].worker()
 	}
 	return ws, nil
+}
+
+// WorkerTouch stamps a worker's health-check time, leaving its status to
+// whoever changes it; it reports whether the record exists.
+func (s *Store) WorkerTouch(ctx context.Context, tenant, actorID, id string, now time.Time) (bool, error) {
+	n, err := affected(s.db.ExecContext(ctx, s.sql(qWorkerTouch), msec(now), tenant, actorID, id))
+	if err != nil {
+		return false, fmt.Errorf("touch worker %s: %w", id, err)
+	}
+	return n > 0, nil
 }
 
 // ExecutionQueueDepths counts the unclaimed SUBMITTED executions per actor.

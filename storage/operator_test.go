@@ -22,6 +22,18 @@ func TestWorkerListAll(t *testing.T) {
 		all, err := s.WorkerListAll(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []*abaco.Worker{ws[1], ws[2], ws[0]}, all, "every tenant, oldest first")
+
+		ok, err := s.WorkerTouch(ctx, "t1", "a", "w1", ms(9000))
+		require.NoError(t, err)
+		require.True(t, ok)
+		got, err := s.WorkerGet(ctx, "t1", "a", "w1")
+		require.NoError(t, err)
+		want := *ws[1]
+		want.LastHealthCheckTime = ms(9000)
+		require.Equal(t, &want, got, "only the health-check time changes")
+		ok, err = s.WorkerTouch(ctx, "t2", "a", "w1", ms(9000))
+		require.NoError(t, err)
+		require.False(t, ok)
 	})
 }
 
