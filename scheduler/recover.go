@@ -31,15 +31,20 @@ func (s *Local) recover(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		var ready []*abaco.Worker
 		s.mu.Lock()
 		sl := s.slotsFor(refOf(a))
 		for _, w := range workers {
 			if w.HostID == s.opts.HostID || w.HostID == "" {
 				w.Status = abaco.WorkerReady
 				sl.idle = append(sl.idle, w)
+				ready = append(ready, s.snapshot(w))
 			}
 		}
 		s.mu.Unlock()
+		for _, w := range ready { // those reattached below turn BUSY again
+			s.saveWorker(ctx, w)
+		}
 		if a.Status == abaco.ActorSubmitted {
 			s.prepare(ctx, refOf(a))
 		}
