@@ -60,6 +60,9 @@ func (s *Service) CreateActor(ctx context.Context, p Principal, spec ActorSpec) 
 	if err := s.applySpec(p, a, spec, nil); err != nil {
 		return nil, err
 	}
+	if err := s.checkEvents(ctx, p, a); err != nil {
+		return nil, err
+	}
 	a.LastUpdateTime = now
 	if err := s.store.ActorCreate(ctx, a); err != nil {
 		return nil, internal(err, "create actor")
@@ -91,6 +94,9 @@ func (s *Service) UpdateActor(ctx context.Context, p Principal, id string, spec 
 	}
 	a := *old
 	if err := s.applySpec(p, &a, spec, old); err != nil {
+		return nil, err
+	}
+	if err := s.checkEvents(ctx, p, &a); err != nil {
 		return nil, err
 	}
 	a.Name = old.Name // the reference ignores name on update
@@ -188,8 +194,9 @@ func (s *Service) applySpec(p Principal, a *Actor, spec ActorSpec, old *Actor) e
 	a.RunAsExecutor = deref(spec.RunAsExecutor, false)
 	a.Queue = deref(spec.Queue, s.cfg.Queues[0])
 	a.LogEx = spec.LogEx
-	a.CronSchedule = spec.CronSchedule
-	a.CronOn = deref(spec.CronOn, false)
+	if err := applyCron(a, spec, old == nil, s.clock.Now()); err != nil {
+		return err
+	}
 
 	switch a.Type {
 	case "none", "bin", "json":

@@ -12,6 +12,7 @@ import (
 // Every state change of an execution is conditional on its current state, so
 // two processes can never both claim or both finish the same execution.
 type Store interface {
+	eventsStore
 	workersStore
 
 	ActorCreate(ctx context.Context, a *Actor) error

@@ -47,6 +47,7 @@ func TestBadInput(t *testing.T) {
 			{"message not JSON", "POST", "/v3/actors/" + id + "/messages", tok, "text/plain", []byte("just words"), 400, "could not be serialized"},
 			{"message JSON broken", "POST", "/v3/actors/" + id + "/messages", tok, "application/json", []byte(`{"message": `), 400, "could not be serialized"},
 			{"message form without message", "POST", "/v3/actors/" + id + "/messages", tok, "application/x-www-form-urlencoded", []byte("other=1"), 400, "could not be serialized"},
+			{"forged context variable", "POST", "/v3/actors/" + id + "/messages?_abaco_username=admin", tok, "application/x-www-form-urlencoded", []byte("message=x"), 400, "reserved"},
 			{"empty message body", "POST", "/v3/actors/" + id + "/messages", tok, "", nil, 400, "could not be serialized"},
 			{"state not JSON", "POST", "/v3/actors/" + id + "/state", tok, "application/json", []byte("{"), 400, "JSON serializable"},
 		}

@@ -408,3 +408,29 @@ func TestMetricsMatchWhatHappened(t *testing.T) {
 		require.Equal(t, fmt.Sprint(ready), m[`abaco_workers{status="READY"}`])
 	})
 }
+
+// TestMetricsCountEventDeliveries: link deliveries, webhook retries and a
+// webhook given up on show in the event counters.
+func TestMetricsCountEventDeliveries(t *testing.T) {
+	args := []string{"--event-poll-interval", "50ms", "--webhook-retry-min", "100ms",
+		"--webhook-retry-max", "200ms", "--webhook-give-up", "1s", "--webhook-timeout", "1s"}
+	forEachDBWith(t, args, func(t *testing.T, s *server) {
+		tok := s.token("jdoe")
+		b := s.createActor(tok, map[string]any{"image": "abacosamples/test"})
+		// A link (delivered) and a webhook nobody answers (retried, then failed).
+		a := s.createActor(tok, map[string]any{"image": "abacosamples/test", "link": b,
+			"webhook": "http://127.0.0.1:1/hook"})
+		s.waitExecution(tok, a, s.message(tok, a, "message=x"), "COMPLETE")
+
+		link := `abaco_event_deliveries_total{kind="%s",outcome="delivered"}`
+		var m map[string]string
+		require.Eventually(t, func() bool {
+			m = s.scrape()
+			return m[fmt.Sprintf(link, "ACTOR_READY")] == "1" && m[fmt.Sprintf(link, "EXECUTION_COMPLETE")] == "1" &&
+				m[`abaco_event_failures_total{kind="ACTOR_READY",target="webhook"}`] == "1" &&
+				m[`abaco_event_failures_total{kind="EXECUTION_COMPLETE",target="webhook"}`] == "1"
+		}, 30*time.Second, 100*time.Millisecond, "%v", m)
+		require.NotEmpty(t, m[`abaco_event_deliveries_total{kind="ACTOR_READY",outcome="retried"}`])
+		require.Equal(t, "1", m[`abaco_event_deliveries_total{kind="ACTOR_READY",outcome="failed"}`])
+	})
+}

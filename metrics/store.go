@@ -80,3 +80,12 @@ func ExecutionFinished(status string, runtime time.Duration) {
 	ExecutionsFinished.WithLabelValues(status).Inc()
 	ExecutionDuration.Observe(runtime.Seconds())
 }
+
+// EventOutcome is the event deliverer's Observe hook: every attempt counts
+// in EventDeliveries, and a delivery given up on in EventFailures too.
+func EventOutcome(eventType, targetKind, outcome string) {
+	EventDeliveries.WithLabelValues(eventType, outcome).Inc()
+	if outcome == "failed" {
+		EventFailures.WithLabelValues(eventType, targetKind).Inc()
+	}
+}

@@ -9,8 +9,6 @@ import (
 	"github.com/abaco-hpc/abaco"
 )
 
-var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-
 func worker(id string, revision int, created, lastExec time.Duration) *abaco.Worker {
 	w := &abaco.Worker{ID: id, Revision: revision, Status: abaco.WorkerReady, CreateTime: t0.Add(created)}
 	if lastExec != 0 {

@@ -254,9 +254,13 @@ func (s *Local) supervise(ctx context.Context, r *run, h runtimes.Handle, p *ipc
 		cancelLogs()
 		<-logsDone
 	}
-	// Datagrams already queued on the socket are still read; then stop.
-	p.results.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	// Everything the container sent is queued on the socket by now: stop
+	// the collector, then take what is left without waiting.
+	p.results.SetReadDeadline(time.Now())
 	<-resultsDone
+	for _, data := range p.drain() {
+		s.pushResult(context.WithoutCancel(ctx), e.ID, data)
+	}
 	s.finalize(context.WithoutCancel(ctx), r, h, p, started, w, usage, logs)
 }
 
@@ -269,10 +273,13 @@ func (s *Local) collectResults(ctx context.Context, executionID string, p *ipc) 
 		if err != nil {
 			return
 		}
-		data := append([]byte(nil), buf[:n]...)
-		if err := s.store.ResultPush(ctx, executionID, data, s.clock.Now().Add(s.cfg.ResultTTL)); err != nil {
-			s.log.Error("store result", "execution", executionID, "err", err)
-		}
+		s.pushResult(ctx, executionID, append([]byte(nil), buf[:n]...))
+	}
+}
+
+func (s *Local) pushResult(ctx context.Context, executionID string, data []byte) {
+	if err := s.store.ResultPush(ctx, executionID, data, s.clock.Now().Add(s.cfg.ResultTTL)); err != nil {
+		s.log.Error("store result", "execution", executionID, "err", err)
 	}
 }
 

@@ -40,6 +40,7 @@ type serveCmd struct {
 	LogLimitBytes      int           `help:"Largest execution log kept, in bytes." env:"ABACO_LOG_LIMIT_BYTES" default:"1000000"`
 	LogLevel           string        `help:"Log level: debug, info, warn or error." env:"ABACO_LOG_LEVEL" default:"info" enum:"debug,info,warn,error"`
 	HostID             string        `help:"Name of this server in worker records and container labels (default: the hostname plus a suffix kept in the data dir)." env:"ABACO_HOST_ID"`
+	eventFlags
 	poolFlags
 }
 
@@ -127,6 +128,8 @@ func (s *serveCmd) Run(file *configFile) error {
 	go s.sweeper(store, log).Run(schedCtx)
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(schedCtx) }()
+	loopsDone := s.startEventLoops(schedCtx, store, sched, apiServerOf(s.PublicURL, ln), log)
+	defer loopsDone()
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- srv.Serve(ln) }()
 	log.Info("abaco serving", "version", abaco.Version, "listen", ln.Addr().String(), "data_dir", s.DataDir,
