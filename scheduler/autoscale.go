@@ -137,7 +137,8 @@ func (s *Local) scaleActor(ctx context.Context, a *abaco.Actor, pending int) {
 		pending: pending, busy: len(sl.busy) - len(sl.retiring), idle: slices.Clone(sl.idle),
 	}, s.opts.Pool.Scale)
 	sl.idle = slices.DeleteFunc(sl.idle, func(w *abaco.Worker) bool { return slices.Contains(plan.retire, w) })
-	var added []*abaco.Worker
+	retired := s.removals(plan.retire)
+	var added []*workerSnap
 	for range plan.add {
 		w := s.newWorker(a, now)
 		w.Status = abaco.WorkerReady
@@ -148,7 +149,7 @@ func (s *Local) scaleActor(ctx context.Context, a *abaco.Actor, pending int) {
 	if len(plan.retire) > 0 {
 		s.log.Info("autoscaler stops idle workers", "tenant", a.Tenant, "actor", a.ID, "count", len(plan.retire))
 	}
-	s.deleteWorkers(ctx, plan.retire)
+	s.deleteWorkers(ctx, retired)
 	for _, w := range added {
 		s.log.Info("autoscaler starts a worker", "tenant", a.Tenant, "actor", a.ID, "worker", w.ID)
 		s.saveWorker(ctx, w)

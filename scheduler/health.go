@@ -47,16 +47,25 @@ func (s *Local) rescue(ctx context.Context) {
 	alive := map[string]bool{}
 	staleBefore := now.Add(-3 * s.opts.Pool.HealthInterval)
 	for _, w := range records {
-		switch {
-		case s.holds(w):
-			alive[w.ID] = true
-		case w.HostID != s.opts.HostID && w.HostID != "" && !w.LastHealthCheckTime.Before(staleBefore):
+		if w.HostID != s.opts.HostID && w.HostID != "" && !w.LastHealthCheckTime.Before(staleBefore) {
 			alive[w.ID] = true // another server's, and that server is alive
-		default:
+			continue
+		}
+		var gone []*workerSnap
+		s.mu.Lock()
+		if s.holdsLocked(w) {
+			alive[w.ID] = true
+		} else {
+			gone = s.removals([]*abaco.Worker{w})
+		}
+		s.mu.Unlock()
+		if gone != nil {
 			s.log.Warn("health: remove the record of a worker that is gone", "tenant", w.Tenant, "actor", w.ActorID, "worker", w.ID, "host", w.HostID)
-			s.deleteWorkers(ctx, []*abaco.Worker{w})
+			s.deleteWorkers(ctx, gone)
 		}
 	}
+
+	s.writes.prune(time.Now().Add(-time.Minute))
 
 	claimed, err := s.store.ExecutionListClaimed(ctx)
 	if err != nil {
@@ -98,7 +107,7 @@ func (s *Local) touch(ctx context.Context, w *abaco.Worker, now time.Time) {
 	if err != nil || ok {
 		return
 	}
-	var snap *abaco.Worker
+	var snap *workerSnap
 	s.mu.Lock()
 	if s.holdsLocked(w) {
 		snap = s.snapshot(w)
@@ -110,14 +119,8 @@ func (s *Local) touch(ctx context.Context, w *abaco.Worker, now time.Time) {
 	}
 }
 
-// holds reports whether w is one of this scheduler's workers now.
-func (s *Local) holds(w *abaco.Worker) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.holdsLocked(w)
-}
-
-// holdsLocked is holds with s.mu held.
+// holdsLocked reports whether w is one of this scheduler's workers now;
+// s.mu must be held.
 func (s *Local) holdsLocked(w *abaco.Worker) bool {
 	sl := s.slots[abaco.ActorRef{Tenant: w.Tenant, ActorID: w.ActorID}]
 	if sl == nil {

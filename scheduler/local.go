@@ -91,6 +91,7 @@ type Local struct {
 	running   map[string]*run           // by execution id
 	preparing map[abaco.ActorRef]bool
 	failures  map[abaco.ActorRef]startFailure // consecutive container start failures
+	writes    workerWrites                    // orders each worker's store writes (writes.go)
 	waiters   map[string][]chan struct{}
 	runs      sync.WaitGroup
 	ctx       context.Context // set by Run; owns every goroutine started here

@@ -31,7 +31,7 @@ func (s *Local) recover(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var ready []*abaco.Worker
+		var ready []*workerSnap
 		s.mu.Lock()
 		sl := s.slotsFor(refOf(a))
 		for _, w := range workers {

@@ -75,7 +75,7 @@ func (s *Local) takeWorker(ctx context.Context, a *abaco.Actor) *abaco.Worker {
 	}
 	sl := s.slotsFor(ref)
 	sl.revision = max(sl.revision, a.Revision)
-	stale := sl.dropStale()
+	stale := s.removals(sl.dropStale())
 	if len(sl.busy) >= s.limit(a) {
 		s.mu.Unlock()
 		s.deleteWorkers(ctx, stale)
@@ -139,7 +139,8 @@ func (s *Local) releaseWorker(ctx context.Context, a *abaco.Actor, w *abaco.Work
 	snap := s.snapshot(w)
 	s.mu.Unlock()
 	if retire {
-		s.deleteWorkers(ctx, []*abaco.Worker{snap})
+		snap.del = true
+		s.deleteWorkers(ctx, []*workerSnap{snap})
 	} else {
 		s.saveWorker(ctx, snap)
 	}
@@ -154,8 +155,8 @@ func (s *Local) ensureWorker(ctx context.Context, a *abaco.Actor) error {
 	s.mu.Lock()
 	sl := s.slotsFor(ref)
 	sl.revision = max(sl.revision, a.Revision)
-	stale := sl.dropStale()
-	var snap *abaco.Worker
+	stale := s.removals(sl.dropStale())
+	var snap *workerSnap
 	if len(sl.idle) == 0 && len(sl.busy) == 0 {
 		w := s.newWorker(a, s.clock.Now())
 		w.Status = abaco.WorkerReady
@@ -167,7 +168,7 @@ func (s *Local) ensureWorker(ctx context.Context, a *abaco.Actor) error {
 	if snap == nil {
 		return nil
 	}
-	return s.store.WorkerUpsert(ctx, snap)
+	return s.writeWorker(ctx, snap)
 }
 
 // StopWorker retires one worker: an idle one at once, a busy one when its
@@ -177,10 +178,10 @@ func (s *Local) StopWorker(ctx context.Context, tenant, actorID, workerID string
 	ref := abaco.ActorRef{Tenant: tenant, ActorID: actorID}
 	s.mu.Lock()
 	sl := s.slotsFor(ref)
-	var gone, busy *abaco.Worker
+	var gone, busy *workerSnap
 	for i, w := range sl.idle {
 		if w.ID == workerID {
-			gone = w
+			gone = s.removals([]*abaco.Worker{w})[0]
 			sl.idle = append(sl.idle[:i], sl.idle[i+1:]...)
 			break
 		}
@@ -195,7 +196,7 @@ func (s *Local) StopWorker(ctx context.Context, tenant, actorID, workerID string
 	case busy != nil:
 		s.saveWorker(ctx, busy)
 	case gone != nil:
-		s.deleteWorkers(ctx, []*abaco.Worker{gone})
+		s.deleteWorkers(ctx, []*workerSnap{gone})
 	default:
 		if err := s.store.WorkerDelete(ctx, tenant, actorID, workerID); err != nil && !errors.Is(err, abaco.ErrNotFound) {
 			return err
@@ -214,27 +215,25 @@ func (s *Local) AddWorkers(ctx context.Context, a *abaco.Actor, num int) (create
 	sl := s.slotsFor(refOf(a))
 	sl.revision = max(sl.revision, a.Revision)
 	before = sl.total()
-	var snaps []*abaco.Worker
+	var snaps []*workerSnap
 	for sl.total() < min(num, s.limit(a)) {
+		// The record passes through REQUESTED, as the reference's does,
+		// before it is READY; here both are immediate since a worker is a
+		// slot rather than a container of its own.
 		w := s.newWorker(a, now)
+		snaps = append(snaps, s.snapshot(w))
 		w.Status = abaco.WorkerReady
 		sl.idle = append(sl.idle, w)
 		snaps = append(snaps, s.snapshot(w))
 	}
 	s.mu.Unlock()
-	for _, w := range snaps {
-		// The record passes through REQUESTED, as the reference's does,
-		// before it is READY; here both are immediate since a worker is a
-		// slot rather than a container of its own.
-		requested := *w
-		requested.Status = abaco.WorkerRequested
-		if err := s.store.WorkerUpsert(ctx, &requested); err != nil {
+	for _, c := range snaps {
+		if err := s.writeWorker(ctx, c); err != nil {
 			return created, before, err
 		}
-		if err := s.store.WorkerUpsert(ctx, w); err != nil {
-			return created, before, err
+		if c.Status == abaco.WorkerReady {
+			created++
 		}
-		created++
 	}
 	if created > 0 {
 		s.poke()
@@ -247,7 +246,7 @@ func (s *Local) AddWorkers(ctx context.Context, a *abaco.Actor, num int) (create
 func (s *Local) retireAll(ctx context.Context, ref abaco.ActorRef) {
 	s.mu.Lock()
 	sl := s.slotsFor(ref)
-	idle := sl.idle
+	idle := s.removals(sl.idle)
 	sl.idle = nil
 	for id := range sl.busy {
 		sl.retiring[id] = true
@@ -268,30 +267,5 @@ func (s *Local) newWorker(a *abaco.Actor, now time.Time) *abaco.Worker {
 		HostID:              s.opts.HostID,
 		CreateTime:          now,
 		LastHealthCheckTime: now,
-	}
-}
-
-// snapshot stamps the health-check time and copies w for the store; s.mu
-// must be held.
-func (s *Local) snapshot(w *abaco.Worker) *abaco.Worker {
-	w.LastHealthCheckTime = s.clock.Now()
-	c := *w
-	return &c
-}
-
-func (s *Local) saveWorker(ctx context.Context, w *abaco.Worker) {
-	if err := s.store.WorkerUpsert(ctx, w); err != nil && ctx.Err() == nil {
-		s.log.Warn("save worker", "worker", w.ID, "err", err)
-	}
-}
-
-func (s *Local) deleteWorkers(ctx context.Context, ws []*abaco.Worker) {
-	for _, w := range ws {
-		err := s.store.WorkerDelete(ctx, w.Tenant, w.ActorID, w.ID)
-		if err != nil && !errors.Is(err, abaco.ErrNotFound) && ctx.Err() == nil {
-			s.log.Warn("delete worker", "worker", w.ID, "err", err)
-			continue
-		}
-		s.log.Debug("worker removed", "tenant", w.Tenant, "actor", w.ActorID, "worker", w.ID)
 	}
 }
