@@ -17,11 +17,15 @@ import (
 // at what the service validates and stores.
 type quietScheduler struct{}
 
-func (quietScheduler) ActorChanged(string, string)                          {}
-func (quietScheduler) ActorDeleted(string, string)                          {}
-func (quietScheduler) Enqueued(string, string)                              {}
-func (quietScheduler) Halt(string)                                          {}
-func (quietScheduler) WaitFinished(context.Context, *abaco.Execution) error { return nil }
+func (quietScheduler) ActorChanged(string, string)                              {}
+func (quietScheduler) ActorDeleted(string, string)                              {}
+func (quietScheduler) Enqueued(string, string)                                  {}
+func (quietScheduler) Halt(string)                                              {}
+func (quietScheduler) WaitFinished(context.Context, *abaco.Execution) error     { return nil }
+func (quietScheduler) StopWorker(context.Context, string, string, string) error { return nil }
+func (quietScheduler) AddWorkers(context.Context, *abaco.Actor, int) (int, int, error) {
+	return 0, 0, nil
+}
 
 type fixedClock struct {
 	mu sync.Mutex

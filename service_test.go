@@ -32,6 +32,12 @@ func (r *recordingScheduler) Enqueued(_, id string) {
 	r.enqueued = append(r.enqueued, id)
 }
 func (r *recordingScheduler) Halt(string) {}
+func (r *recordingScheduler) StopWorker(context.Context, string, string, string) error {
+	return nil
+}
+func (r *recordingScheduler) AddWorkers(context.Context, *abaco.Actor, int) (int, int, error) {
+	return 0, 0, nil
+}
 func (r *recordingScheduler) WaitFinished(context.Context, *abaco.Execution) error {
 	return nil
 }

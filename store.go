@@ -15,6 +15,7 @@ type Store interface {
 	sharingStore
 	eventsStore
 	hpcStore
+	workersStore
 
 	ActorCreate(ctx context.Context, a *Actor) error
 	ActorGet(ctx context.Context, tenant, id string) (*Actor, error)

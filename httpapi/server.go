@@ -98,6 +98,7 @@ func (a *API) routes() {
 	r.GET("/actors/:id/workers", a.authed(a.listWorkers))
 	r.GET("/actors/:id/workers/:wid", a.authed(a.getWorker))
 	a.sharingRoutes()
+	a.operatorRoutes()
 
 	a.general.GET("/tenants", a.listTenants)
 	a.general.GET("/sites", a.listSites)

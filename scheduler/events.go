@@ -35,6 +35,9 @@ type EventOptions struct {
 	APIServer string
 	// Client makes the webhook requests; nil means a plain http.Client.
 	Client *http.Client
+	// Observe, if set, hears the outcome ("delivered", "retried" or
+	// "failed") of each delivery attempt, for metrics.
+	Observe func(eventType, targetKind, outcome string)
 }
 
 func (o *EventOptions) setDefaults() {
@@ -188,7 +191,11 @@ func (d *Events) deliver(ctx context.Context, dl *abaco.EventDelivery) {
 	default:
 		err = permanent(fmt.Errorf("unknown target kind %q", dl.TargetKind))
 	}
-	if err == nil || ctx.Err() != nil {
+	if err == nil {
+		d.observe(dl, "delivered")
+		return
+	}
+	if ctx.Err() != nil {
 		return // a delivery interrupted by shutdown is retried after its lease
 	}
 	bg := context.WithoutCancel(ctx)
@@ -198,6 +205,7 @@ func (d *Events) deliver(ctx context.Context, dl *abaco.EventDelivery) {
 	var perm *permanentError
 	if errors.As(err, &perm) || now.Sub(dl.CreatedAt) >= d.opts.GiveUpAfter {
 		log.Error("event delivery failed; giving up", "to", dl.Target, "err", err)
+		d.observe(dl, "failed")
 		if err := d.store.EventSetFailed(bg, dl.Seq, now, err.Error()); err != nil {
 			log.Error("record failed event delivery", "err", err)
 		}
@@ -205,8 +213,15 @@ func (d *Events) deliver(ctx context.Context, dl *abaco.EventDelivery) {
 	}
 	next := now.Add(d.backoff(dl.Attempts))
 	log.Warn("event delivery failed; will retry", "to", dl.Target, "err", err, "retry_at", next)
+	d.observe(dl, "retried")
 	if err := d.store.EventSetRetry(bg, dl.Seq, next, err.Error()); err != nil {
 		log.Error("reschedule event delivery", "err", err)
+	}
+}
+
+func (d *Events) observe(dl *abaco.EventDelivery, outcome string) {
+	if d.opts.Observe != nil {
+		d.opts.Observe(dl.EventType, dl.TargetKind, outcome)
 	}
 }
 

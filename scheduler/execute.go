@@ -59,7 +59,6 @@ func (s *Local) untrack(ctx context.Context, r *run) {
 	s.mu.Lock()
 	delete(s.running, r.exec.ID)
 	s.mu.Unlock()
-	r.worker.LastExecutionTime = s.clock.Now()
 	s.releaseWorker(ctx, r.actor, r.worker)
 }
 
@@ -153,6 +152,7 @@ func (s *Local) startFailed(ctx context.Context, r *run, h *runtimes.Handle, cau
 	s.mu.Lock()
 	delete(s.failures, r.ref)
 	s.mu.Unlock()
+	s.retireAll(bg, r.ref)
 }
 
 func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID string, p *ipc, ra runAs) runtimes.Spec {
@@ -337,9 +337,13 @@ func (s *Local) finalize(ctx context.Context, r *run, h runtimes.Handle, p *ipc,
 		}
 	}
 	params.Runtime = int(params.FinishTime.Sub(started).Seconds())
-	if _, err := s.store.ExecutionFinish(ctx, params); err != nil {
+	done, err := s.store.ExecutionFinish(ctx, params)
+	if err != nil {
 		s.log.Error("finalize execution; the container is kept for recovery", "execution", e.ID, "err", err)
 		return
+	}
+	if done {
+		s.finished(params.Status, started, params.FinishTime)
 	}
 	s.log.Info("execution finished", "tenant", e.Tenant, "actor", e.ActorID, "execution", e.ID,
 		"status", params.Status, "exit_code", derefInt(params.ExitCode), "runtime_s", params.Runtime)

@@ -16,6 +16,7 @@ import (
 	"github.com/abaco-hpc/abaco"
 	"github.com/abaco-hpc/abaco/httpapi"
 	"github.com/abaco-hpc/abaco/identity"
+	"github.com/abaco-hpc/abaco/metrics"
 	"github.com/abaco-hpc/abaco/runtimes"
 	"github.com/abaco-hpc/abaco/runtimes/docker"
 	"github.com/abaco-hpc/abaco/scheduler"
@@ -43,6 +44,7 @@ type serveCmd struct {
 	Runtime            string        `help:"Container runtime: docker, apptainer, or auto (Docker when its socket answers, else Apptainer when installed)." env:"ABACO_RUNTIME" default:"auto" enum:"auto,docker,apptainer"`
 	ApptainerCommand   string        `help:"The apptainer executable." env:"ABACO_APPTAINER_COMMAND" default:"apptainer"`
 	eventFlags
+	poolFlags
 }
 
 func databaseOf(database, dataDir string) string {
@@ -94,6 +96,7 @@ func (s *serveCmd) Run(file *configFile) error {
 	rt := s.runtime(ctx, log)
 	cfg := abaco.DefaultConfig()
 	cfg.MaxMessageBytes = s.MaxMessageBytes
+	cfg.ResultTTL = s.ResultTTL
 	if len(file.Queues) > 0 {
 		cfg.Queues = file.Queues
 	}
@@ -112,6 +115,8 @@ func (s *serveCmd) Run(file *configFile) error {
 		MaxRunTime:         s.MaxRunTime,
 		LogLimit:           s.LogLimitBytes,
 		AccessToken:        devTokens(devKey),
+		Pool:               s.poolOptions(),
+		OnFinished:         metrics.ExecutionFinished,
 	}, log)
 	if err != nil {
 		return err
@@ -128,9 +133,10 @@ func (s *serveCmd) Run(file *configFile) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s.handler(api, store, log), ReadHeaderTimeout: 10 * time.Second}
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	defer stopSched()
+	go s.sweeper(store, log).Run(schedCtx)
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(schedCtx) }()
 	loopsDone := s.startEventLoops(schedCtx, store, sched, apiServerOf(s.PublicURL, ln), log)

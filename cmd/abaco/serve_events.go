@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/abaco-hpc/abaco"
+	"github.com/abaco-hpc/abaco/metrics"
 	"github.com/abaco-hpc/abaco/scheduler"
 )
 
@@ -32,6 +33,7 @@ func (s *serveCmd) startEventLoops(ctx context.Context, store abaco.Store, sched
 		RetryMax:       s.WebhookRetryMax,
 		GiveUpAfter:    s.WebhookGiveUp,
 		APIServer:      apiServer,
+		Observe:        metrics.EventOutcome,
 	}, sched.Enqueued, log)
 	cron := scheduler.NewCron(store, nil, s.CronInterval, apiServer, sched.Enqueued, log)
 	var wg sync.WaitGroup
