@@ -194,3 +194,13 @@ func (s *Service) ConfigsForActor(ctx context.Context, tenant, actorID string, a
 	}
 	return out, nil
 }
+
+// ExecutionConfigs returns the configs an execution of the actor receives
+// as `_actor_configs`: those attached to its id or to any of its aliases.
+func (s *Service) ExecutionConfigs(ctx context.Context, tenant, actorID string) (map[string]string, error) {
+	aliases, err := s.store.AliasListForActor(ctx, tenant, actorID)
+	if err != nil {
+		return nil, internal(err, "list aliases of "+actorID)
+	}
+	return s.ConfigsForActor(ctx, tenant, actorID, aliases)
+}

@@ -90,9 +90,16 @@ func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, sta
 	var h runtimes.Handle
 	if found != nil {
 		h = *found
-	} else if h, err = s.rt.Create(ctx, s.containerSpec(a, e, r.worker.ID, p, ra)); err != nil {
-		s.startFailed(ctx, r, nil, err)
-		return
+	} else {
+		spec := s.containerSpec(a, e, r.worker.ID, p, ra)
+		if err := s.addConfigs(ctx, a, spec.Env); err != nil {
+			s.startFailed(ctx, r, nil, err)
+			return
+		}
+		if h, err = s.rt.Create(ctx, spec); err != nil {
+			s.startFailed(ctx, r, nil, err)
+			return
+		}
 	}
 	if fresh {
 		if err := s.rt.Start(ctx, h); err != nil {
@@ -186,6 +193,29 @@ func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID strin
 		spec.Mounts = append(spec.Mounts, runtimes.Mount{HostPath: p.fifo, ContainerPath: containerBinaryFIFO, ReadOnly: true})
 	}
 	return spec
+}
+
+// addConfigs puts the actor configs that apply to a (by id or alias) into
+// the environment as `_actor_configs`, a JSON object of name → value with
+// secrets in clear (reference §8). A lookup failure is a start failure: the
+// execution goes back in the queue rather than running without them.
+func (s *Local) addConfigs(ctx context.Context, a *abaco.Actor, env map[string]string) error {
+	if s.opts.Configs == nil {
+		return nil
+	}
+	configs, err := s.opts.Configs(ctx, a.Tenant, a.ID)
+	if err != nil {
+		return fmt.Errorf("read actor configs: %w", err)
+	}
+	if configs == nil {
+		configs = map[string]string{}
+	}
+	text, err := json.Marshal(configs)
+	if err != nil {
+		return err
+	}
+	env["_actor_configs"] = string(text)
+	return nil
 }
 
 type waitResult struct {

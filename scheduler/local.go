@@ -49,6 +49,9 @@ type Options struct {
 	// AccessToken, if set, mints the `_abaco_access_token` of an execution
 	// for the actor's owner; it returns "" when it cannot.
 	AccessToken func(tenant, user string) string
+	// Configs, if set, returns the actor configs (secrets in clear) that
+	// apply to an actor, injected as `_actor_configs`.
+	Configs func(ctx context.Context, tenant, actorID string) (map[string]string, error)
 	// Pool tunes the autoscaler and the health pass (pool.go).
 	Pool PoolOptions
 	// OnFinished, if set, hears of every execution this scheduler

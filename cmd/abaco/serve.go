@@ -103,6 +103,7 @@ func (s *serveCmd) Run(file *configFile) error {
 	if err := s.runAsConfig(&cfg, file, log); err != nil {
 		return err
 	}
+	var svc *abaco.Service // built below; the scheduler reads configs through it
 	sched, err := scheduler.NewLocal(store, rt, nil, cfg, scheduler.Options{
 		RunDir:             filepath.Join(s.DataDir, "run"),
 		HostID:             s.HostID,
@@ -115,13 +116,16 @@ func (s *serveCmd) Run(file *configFile) error {
 		MaxRunTime:         s.MaxRunTime,
 		LogLimit:           s.LogLimitBytes,
 		AccessToken:        devTokens(devKey),
-		Pool:               s.poolOptions(),
-		OnFinished:         metrics.ExecutionFinished,
+		Configs: func(ctx context.Context, tenant, actorID string) (map[string]string, error) {
+			return svc.ExecutionConfigs(ctx, tenant, actorID)
+		},
+		Pool:       s.poolOptions(),
+		OnFinished: metrics.ExecutionFinished,
 	}, log)
 	if err != nil {
 		return err
 	}
-	svc := abaco.NewService(store, sched, nil, cfg, log)
+	svc = abaco.NewService(store, sched, nil, cfg, log)
 	box, err := configKey(s.ConfigKeyFile, s.DataDir)
 	if err != nil {
 		return err
