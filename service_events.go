@@ -7,11 +7,19 @@ import (
 )
 
 // LinkTarget resolves an actor's link, within its tenant, to the linked
-// actor. A link is an actor id today; when aliases exist, a link that is
-// not an id (IsID) is an alias and is looked up here, so that validation,
-// cycle checks and event delivery all follow the same resolution.
+// actor: a link that decodes as an id (IsID) is one, anything else is an
+// alias, looked up at each use so that re-pointing the alias re-routes the
+// events. Validation, cycle checks and delivery all resolve links here.
 func LinkTarget(ctx context.Context, store Store, tenant, link string) (*Actor, error) {
-	return store.ActorGet(ctx, tenant, link)
+	id := link
+	if !IsID(link) {
+		al, err := store.AliasGet(ctx, tenant, link)
+		if err != nil {
+			return nil, err
+		}
+		id = al.ActorID
+	}
+	return store.ActorGet(ctx, tenant, id)
 }
 
 const (
