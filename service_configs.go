@@ -17,10 +17,11 @@ type ConfigSpec struct {
 	Actors   *string
 }
 
-// CreateConfig stores a config; the caller gets UPDATE on it. As in the
-// reference, every listed actor or alias must exist in the tenant, but the
-// caller needs no permission on them (the reference's tests attach a
-// regular user's config to an admin's actor).
+// CreateConfig stores a config; the caller gets UPDATE on it. Every listed
+// actor or alias must exist in the tenant and the caller must hold EXECUTE
+// on it: a config reaches the actor's executions as input, like a message.
+// (The reference checks nothing here, so anyone could feed values into
+// anyone's executions.)
 func (s *Service) CreateConfig(ctx context.Context, p Principal, spec ConfigSpec) (*ActorConfig, error) {
 	if spec.Name == nil || *spec.Name == "" {
 		return nil, E(Invalid, "Invalid config description: {'name': 'The name of the config.'}")
@@ -63,7 +64,10 @@ func (s *Service) applyConfigSpec(ctx context.Context, p Principal, c *ActorConf
 	}
 	actors := deref(spec.Actors, "")
 	for _, id := range splitActors(actors) {
-		if err := s.actorExists(ctx, p.Tenant, id); err != nil {
+		if _, err := s.actorFor(ctx, p, id, LevelExecute); err != nil {
+			if KindOf(err) == NotExist {
+				return E(NotExist, "No actor or alias found with id: %s.", id)
+			}
 			return err
 		}
 	}
@@ -81,22 +85,6 @@ func (s *Service) applyConfigSpec(ctx context.Context, p Principal, c *ActorConf
 	return nil
 }
 
-// actorExists checks that identifier names an actor of the tenant, by id
-// or through an alias.
-func (s *Service) actorExists(ctx context.Context, tenant, identifier string) error {
-	actorID := identifier
-	if !IsID(identifier) {
-		al, err := s.store.AliasGet(ctx, tenant, identifier)
-		if err != nil {
-			return notFound(err, "No actor or alias found with id: "+identifier+".")
-		}
-		actorID = al.ActorID
-	}
-	if _, err := s.store.ActorGet(ctx, tenant, actorID); err != nil {
-		return notFound(err, "No actor or alias found with id: "+identifier+".")
-	}
-	return nil
-}
 
 // displayConfig hides a secret's value.
 func displayConfig(c *ActorConfig) *ActorConfig {

@@ -59,7 +59,13 @@ func TestActorConfigs(t *testing.T) {
 		r := s.do("PUT", "/v3/actors/configs/plain", bob, "application/x-www-form-urlencoded", []byte("value=v2&is_secret=false&actors=wc"))
 		require.Equal(t, 403, r.Code, "%s", r.Body)
 		s.grant(alice, "/v3/actors/configs/plain", abaco.WorldUser, "UPDATE")
-		require.Equal(t, "v2", s.mustOK(s.do("PUT", "/v3/actors/configs/plain", s.token("carol"), "application/x-www-form-urlencoded", []byte("value=v2&is_secret=false&actors=wc")))["value"])
+		carol := s.token("carol")
+		// Attaching a config to an actor needs EXECUTE on it, as a message does.
+		r = s.do("PUT", "/v3/actors/configs/plain", carol, "application/x-www-form-urlencoded", []byte("value=v2&is_secret=false&actors=wc"))
+		require.Equal(t, 403, r.Code, "%s", r.Body)
+		require.Equal(t, "Not authorized -- you do not have access to this actor.", r.Env.Message)
+		s.grant(alice, "/v3/actors/"+actor, "carol", "EXECUTE")
+		require.Equal(t, "v2", s.mustOK(s.do("PUT", "/v3/actors/configs/plain", carol, "application/x-www-form-urlencoded", []byte("value=v2&is_secret=false&actors=wc")))["value"])
 		// bob's own READ row decides over ABACO_WORLD's UPDATE.
 		r = s.do("PUT", "/v3/actors/configs/plain", bob, "application/x-www-form-urlencoded", []byte("value=v3&is_secret=false&actors=wc"))
 		require.Equal(t, 403, r.Code, "%s", r.Body)
