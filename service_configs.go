@@ -85,7 +85,6 @@ func (s *Service) applyConfigSpec(ctx context.Context, p Principal, c *ActorConf
 	return nil
 }
 
-
 // displayConfig hides a secret's value.
 func displayConfig(c *ActorConfig) *ActorConfig {
 	out := *c
