@@ -101,6 +101,10 @@ func fail(param, format string, args ...any) *Error {
 	return &Error{Param: param, Msg: fmt.Sprintf("Invalid search parameter '%s': ", param) + fmt.Sprintf(format, args...)}
 }
 
+// keyPattern is what a key inside a JSON field may look like. It keeps
+// the JSON paths built from keys free of quoting problems.
+var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
 // Ignored lists parameters that are not part of a search (authentication).
 var Ignored = map[string]bool{"x-nonce": true}
 
@@ -201,8 +205,8 @@ func parseFilter(known map[string]Type, param, val string) (*Filter, error) {
 			return nil, fail(param, "'%s' is an object; name a key inside it, e.g. %s.key.", field, field)
 		}
 		for _, k := range f.Path {
-			if k == "" {
-				return nil, fail(param, "a key is empty.")
+			if !keyPattern.MatchString(k) {
+				return nil, fail(param, "keys inside %s may hold letters, digits, '_' and '-' only.", field)
 			}
 		}
 	} else if len(f.Path) > 0 {

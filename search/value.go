@@ -142,7 +142,7 @@ func listElement(f *Filter, vt Type, e any) (Value, error) {
 		if vt == JSON {
 			return Value{Kind: KindString, Str: x}, nil
 		}
-		if strings.EqualFold(strings.TrimSpace(x), "none") && vt == String {
+		if strings.EqualFold(strings.TrimSpace(x), "none") && (vt == String || vt == List) {
 			return Value{Kind: KindString, Str: x}, nil
 		}
 		return parseValue(f, vt, x)
