@@ -97,6 +97,7 @@ func (a *API) routes() {
 	r.GET("/actors/:id/executions/:eid/results", a.authed(a.getResult))
 	r.GET("/actors/:id/workers", a.authed(a.listWorkers))
 	r.GET("/actors/:id/workers/:wid", a.authed(a.getWorker))
+	a.searchRoutes()
 
 	a.general.GET("/tenants", a.listTenants)
 	a.general.GET("/sites", a.listSites)
