@@ -2,6 +2,7 @@ package abaco
 
 import (
 	"context"
+	"errors"
 
 	"github.com/abaco-hpc/abaco/search"
 )
@@ -56,6 +57,10 @@ func (s *Service) search(ctx context.Context, sp SearchParams, coll search.Colle
 		res.Logs, res.Total, err = s.store.SearchLogs(ctx, sp)
 	default:
 		return nil, E(Invalid, "Invalid search collection '%s'; it must be one of actors, workers, executions or logs.", coll)
+	}
+	var kinded *Error
+	if errors.As(err, &kinded) {
+		return nil, kinded // e.g. a pattern the database refuses: bad input
 	}
 	if err != nil {
 		return nil, internal(err, "search "+string(coll))

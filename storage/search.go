@@ -21,12 +21,11 @@ import (
 // searchTable describes one searchable collection.
 type searchTable struct {
 	coll    search.Collection
-	from    string // the table aliased t, joined to its actor aliased a
+	from    string // the table, aliased t
 	columns string // the select list
 	order   string // the default order
 	fts     string // the SQLite FTS5 table
 	actor   string // the column of t holding the actor id
-	owner   string // the alias of the actors table: t itself, or a
 	exec    string // the column of t holding the execution id, if any
 }
 
@@ -46,24 +45,28 @@ const executionSearchColumns = `id, tenant, actor_id, executor, username, status
 
 var searchTables = map[search.Collection]searchTable{
 	search.Actors: {
-		coll: search.Actors, from: `actors t`, owner: "t",
-		columns: prefixed("t", actorColumns), order: `t.create_time, t.id`, fts: "actors_fts", actor: "id",
+		coll: search.Actors, from: `actors t`, columns: prefixed("t", actorColumns),
+		order: `t.create_time, t.id`, fts: "actors_fts", actor: "id",
 	},
 	search.Executions: {
-		coll: search.Executions, from: `executions t JOIN actors a ON a.tenant = t.tenant AND a.id = t.actor_id`,
-		columns: prefixed("t", executionSearchColumns) + `, '{}' AS env, a.owner AS actor_owner`,
-		order:   `t.seq`, fts: "executions_fts", actor: "actor_id", owner: "a", exec: "id",
+		coll: search.Executions, from: `executions t`,
+		columns: prefixed("t", executionSearchColumns) + `, '{}' AS env, ` + actorOwner,
+		order:   `t.seq`, fts: "executions_fts", actor: "actor_id", exec: "id",
 	},
 	search.Workers: {
-		coll: search.Workers, from: `workers t JOIN actors a ON a.tenant = t.tenant AND a.id = t.actor_id`,
-		columns: prefixed("t", workerColumns), order: `t.create_time, t.id`, fts: "workers_fts", actor: "actor_id", owner: "a",
+		coll: search.Workers, from: `workers t`, columns: prefixed("t", workerColumns),
+		order: `t.create_time, t.id`, fts: "workers_fts", actor: "actor_id",
 	},
 	search.Logs: {
-		coll: search.Logs, from: `logs t JOIN actors a ON a.tenant = t.tenant AND a.id = t.actor_id`,
-		columns: `t.execution_id, t.tenant, t.actor_id, t.text, t.expires_at, a.owner AS actor_owner`,
-		order:   `t.execution_id`, fts: "logs_fts", actor: "actor_id", owner: "a", exec: "execution_id",
+		coll: search.Logs, from: `logs t`,
+		columns: `t.execution_id, t.tenant, t.actor_id, t.text, t.expires_at, ` + actorOwner,
+		order:   `t.execution_id`, fts: "logs_fts", actor: "actor_id", exec: "execution_id",
 	},
 }
+
+// actorOwner selects the owner of a result's actor, for its links; it is
+// evaluated for the rows of the page only.
+const actorOwner = `(SELECT a.owner FROM actors a WHERE a.tenant = t.tenant AND a.id = t.actor_id) AS actor_owner`
 
 // column maps a whitelisted field to its column; logs show their text as "logs".
 func column(c search.Collection, field string) string {
@@ -76,7 +79,9 @@ func column(c search.Collection, field string) string {
 // visibleToUser is the read rule of reference §12 in SQL: the owner, or a
 // user whose own permissions row on the actor is at least READ, or, when
 // the user has no row, whose ABACO_WORLD row is. Admins get no bypass in
-// search (reference §16). %[1]s is the alias of the actors table.
+// search (reference §16). %[1]s is the alias of the actors table. Other
+// collections filter on the set of visible actors (a semi-join computed
+// once), not row by row: a tenant may have millions of executions.
 const visibleToUser = `(%[1]s.owner = ? OR COALESCE(
 	(SELECT p.level FROM permissions p WHERE p.tenant = %[1]s.tenant AND p.kind = 'actor'
 		AND p.resource = %[1]s.id AND p.username = ?),
@@ -100,7 +105,12 @@ func (s *Store) searchSQL(table searchTable, p abaco.SearchParams) (count, page 
 	q := p.Query
 	pg := s.dialect == Postgres
 	where := &sqlBuilder{postgres: pg}
-	where.add(` WHERE t.tenant = ? AND `+fmt.Sprintf(visibleToUser, table.owner), p.Tenant, p.User, p.User)
+	if table.coll == search.Actors {
+		where.add(` WHERE t.tenant = ? AND `+fmt.Sprintf(visibleToUser, "t"), p.Tenant, p.User, p.User)
+	} else {
+		where.add(` WHERE t.tenant = ? AND t.actor_id IN (SELECT v.id FROM actors v WHERE v.tenant = ? AND `+
+			fmt.Sprintf(visibleToUser, "v")+`)`, p.Tenant, p.Tenant, p.User, p.User)
+	}
 	if p.ActorID != "" {
 		where.add(` AND t.`+table.actor+` = ?`, p.ActorID)
 	}

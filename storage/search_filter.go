@@ -7,16 +7,17 @@ import (
 	"github.com/abaco-hpc/abaco/search"
 )
 
-// filterSQL writes one filter as a condition that is never NULL: the
-// positive form wrapped in COALESCE(..., FALSE), negated for neq, nin and
-// nlike, so that those match a missing or null field as Mongo's $ne,
-// $nin and $not do.
+// filterSQL writes one filter. Negative operators (neq, nin, nlike) are
+// NOT COALESCE(positive, FALSE), so that they match a missing or null field
+// as Mongo's $ne, $nin and $not do. Positive ones are left bare, where a
+// NULL excludes the row just as FALSE does, so that indexes on the column
+// apply.
 func filterSQL(w *sqlBuilder, coll search.Collection, f *search.Filter) error {
 	col := column(coll, f.Field)
 	if f.Op.Negative() {
-		w.add(`NOT `)
+		w.add(`NOT COALESCE(`)
 	}
-	w.add(`COALESCE((`)
+	w.add(`(`)
 	op := f.Op.Positive()
 	switch f.Type {
 	case search.JSON:
@@ -35,7 +36,10 @@ func filterSQL(w *sqlBuilder, coll search.Collection, f *search.Filter) error {
 	default:
 		anyOf(w, op, f.Values, func(cmp string, v search.Value) { scalar(w, col, cmp, v) })
 	}
-	w.add(`), FALSE)`)
+	w.add(`)`)
+	if f.Op.Negative() {
+		w.add(`, FALSE)`)
+	}
 	return nil
 }
 

@@ -323,3 +323,21 @@ func TestSearchIsolation(t *testing.T) {
 		require.Equal(t, []string{"E7"}, got)
 	})
 }
+
+// TestSearchRegexpDialects: a pattern Go accepts but PostgreSQL's regular
+// expressions refuse is bad input, not a server error; SQLite uses Go's.
+func TestSearchRegexpDialects(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		searchFixture(t, s)
+		q, err := search.Parse(search.Actors, url.Values{"image.like": {`(?P<n>abaco)`}})
+		require.NoError(t, err)
+		as, _, err := s.SearchActors(t.Context(), abaco.SearchParams{Tenant: "dev", User: "alice", Query: q})
+		if s.Dialect() == Postgres {
+			require.Error(t, err)
+			require.Equal(t, abaco.Invalid, abaco.KindOf(err))
+			return
+		}
+		require.NoError(t, err)
+		require.Len(t, as, 1)
+	})
+}
