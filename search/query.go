@@ -212,7 +212,7 @@ func parseFilter(known map[string]Type, param, val string) (*Filter, error) {
 	} else if len(f.Path) > 0 {
 		return nil, fail(param, "'%s' has no key '%s'.", field, strings.Join(f.Path, "."))
 	}
-	vt := f.valueType(val)
+	vt := f.valueType()
 	if err := checkOp(f, vt); err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func parseFilter(known map[string]Type, param, val string) (*Filter, error) {
 // valueType is the type values of f are parsed as: the field's own, or for
 // a key inside a JSON field, Time if the key names a time and String (to be
 // refined by parseValue) otherwise.
-func (f *Filter) valueType(val string) Type {
+func (f *Filter) valueType() Type {
 	if f.Type != JSON {
 		return f.Type
 	}

@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -131,7 +132,7 @@ func decodeList(s string) ([]any, error) {
 	return l, nil
 }
 
-var errTrailing = &Error{Msg: "trailing data after the list"}
+var errTrailing = errors.New("trailing data after the list")
 
 // listElement types one element of an in/nin list for the field.
 func listElement(f *Filter, vt Type, e any) (Value, error) {

@@ -24,9 +24,12 @@ type searchTable struct {
 	from    string // the table, aliased t
 	columns string // the select list
 	order   string // the default order
-	fts     string // the SQLite FTS5 table
-	actor   string // the column of t holding the actor id
-	exec    string // the column of t holding the execution id, if any
+	// orderAll is the same order written so that no index provides it;
+	// see searchPage.
+	orderAll string
+	fts      string // the SQLite FTS5 table
+	actor    string // the column of t holding the actor id
+	exec     string // the column of t holding the execution id, if any
 }
 
 func prefixed(alias, columns string) string {
@@ -46,21 +49,21 @@ const executionSearchColumns = `id, tenant, actor_id, executor, username, status
 var searchTables = map[search.Collection]searchTable{
 	search.Actors: {
 		coll: search.Actors, from: `actors t`, columns: prefixed("t", actorColumns),
-		order: `t.create_time, t.id`, fts: "actors_fts", actor: "id",
+		order: `t.create_time, t.id`, orderAll: `t.create_time, t.id`, fts: "actors_fts", actor: "id",
 	},
 	search.Executions: {
 		coll: search.Executions, from: `executions t`,
 		columns: prefixed("t", executionSearchColumns) + `, '{}' AS env, ` + actorOwner,
-		order:   `t.seq`, fts: "executions_fts", actor: "actor_id", exec: "id",
+		order:   `t.seq`, orderAll: `t.seq + 0`, fts: "executions_fts", actor: "actor_id", exec: "id",
 	},
 	search.Workers: {
 		coll: search.Workers, from: `workers t`, columns: prefixed("t", workerColumns),
-		order: `t.create_time, t.id`, fts: "workers_fts", actor: "actor_id",
+		order: `t.create_time, t.id`, orderAll: `t.create_time, t.id`, fts: "workers_fts", actor: "actor_id",
 	},
 	search.Logs: {
 		coll: search.Logs, from: `logs t`,
 		columns: `t.execution_id, t.tenant, t.actor_id, t.text, t.expires_at, ` + actorOwner,
-		order:   `t.execution_id`, fts: "logs_fts", actor: "actor_id", exec: "execution_id",
+		order:   `t.execution_id`, orderAll: `t.execution_id || ''`, fts: "logs_fts", actor: "actor_id", exec: "execution_id",
 	},
 }
 
@@ -101,7 +104,12 @@ func (w *sqlBuilder) add(sql string, args ...any) {
 }
 
 // searchSQL builds the count and page queries of p on table.
-func (s *Store) searchSQL(table searchTable, p abaco.SearchParams) (count, page string, countArgs, pageArgs []any, err error) {
+// With few, the page is ordered by orderAll. A filter on an indexed
+// column (start_time) that matches the newest rows only would otherwise
+// tempt the planner to walk the order's index from the oldest row and
+// filter a million rows on the way; sorting a few thousand matches found
+// through the filter's index is cheap.
+func (s *Store) searchSQL(table searchTable, p abaco.SearchParams, few bool) (count, page string, countArgs, pageArgs []any, err error) {
 	q := p.Query
 	pg := s.dialect == Postgres
 	where := &sqlBuilder{postgres: pg}
@@ -121,6 +129,18 @@ func (s *Store) searchSQL(table searchTable, p abaco.SearchParams) (count, page 
 		where.add(` AND t.`+table.exec+` = ?`, p.ExecutionID)
 	}
 	from := ` FROM ` + table.from
+	if pg {
+		// Each JSON column a filter reads is parsed once per row, not once
+		// per use (OFFSET 0 keeps the planner from inlining it back).
+		seen := map[string]bool{}
+		for _, f := range q.Filters {
+			if (f.Type == search.JSON || f.Type == search.List) && !seen[f.Field] {
+				seen[f.Field] = true
+				from += ` CROSS JOIN LATERAL (SELECT CAST(` + column(table.coll, f.Field) +
+					` AS jsonb) AS d OFFSET 0) AS ` + jsonAlias(f.Field)
+			}
+		}
+	}
 	var rank string
 	var rankArgs []any
 	if q.FullText() {
@@ -145,8 +165,12 @@ func (s *Store) searchSQL(table searchTable, p abaco.SearchParams) (count, page 
 		}
 	}
 	count = `SELECT COUNT(*)` + from + where.b.String()
+	order := table.order
+	if few {
+		order = table.orderAll
+	}
 	page = `SELECT ` + table.columns + from + where.b.String() +
-		` ORDER BY ` + rank + table.order + ` LIMIT ? OFFSET ?`
+		` ORDER BY ` + rank + order + ` LIMIT ? OFFSET ?`
 	countArgs = where.args
 	pageArgs = append(append(append([]any{}, where.args...), rankArgs...), q.Limit, q.Skip)
 	if pg {
@@ -194,15 +218,27 @@ func ftsQuery(q *search.Query) string {
 	return strings.Join(parts, ` AND `)
 }
 
-// searchPage runs a search's two queries: the total and one page into dest.
+// fewMatches is the number of matches up to which a page is sorted from
+// the matches rather than read in index order (see searchSQL).
+const fewMatches = 20000
+
+// searchPage runs a search's two queries: the total, then, if the page is
+// not past the end, the page into dest.
 func (s *Store) searchPage(ctx context.Context, coll search.Collection, p abaco.SearchParams, dest any) (int, error) {
-	count, page, countArgs, pageArgs, err := s.searchSQL(searchTables[coll], p)
+	count, _, countArgs, _, err := s.searchSQL(searchTables[coll], p, false)
 	if err != nil {
 		return 0, err
 	}
 	var total int
 	if err := s.db.GetContext(ctx, &total, count, countArgs...); err != nil {
 		return 0, searchError(err)
+	}
+	if total <= p.Query.Skip || p.Query.Limit == 0 {
+		return total, nil
+	}
+	_, page, _, pageArgs, err := s.searchSQL(searchTables[coll], p, total <= fewMatches)
+	if err != nil {
+		return 0, err
 	}
 	if err := s.db.SelectContext(ctx, dest, page, pageArgs...); err != nil {
 		return 0, searchError(err)
