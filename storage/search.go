@@ -129,18 +129,6 @@ func (s *Store) searchSQL(table searchTable, p abaco.SearchParams, few bool) (co
 		where.add(` AND t.`+table.exec+` = ?`, p.ExecutionID)
 	}
 	from := ` FROM ` + table.from
-	if pg {
-		// Each JSON column a filter reads is parsed once per row, not once
-		// per use (OFFSET 0 keeps the planner from inlining it back).
-		seen := map[string]bool{}
-		for _, f := range q.Filters {
-			if (f.Type == search.JSON || f.Type == search.List) && !seen[f.Field] {
-				seen[f.Field] = true
-				from += ` CROSS JOIN LATERAL (SELECT CAST(` + column(table.coll, f.Field) +
-					` AS jsonb) AS d OFFSET 0) AS ` + jsonAlias(f.Field)
-			}
-		}
-	}
 	var rank string
 	var rankArgs []any
 	if q.FullText() {

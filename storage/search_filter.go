@@ -21,11 +21,11 @@ func filterSQL(w *sqlBuilder, coll search.Collection, f *search.Filter) error {
 	op := f.Op.Positive()
 	switch f.Type {
 	case search.JSON:
-		j := jsonField{w: w, col: col, doc: jsonAlias(f.Field) + ".d", path: f.Path}
+		j := jsonField{w: w, col: col, path: f.Path}
 		anyOf(w, op, f.Values, func(cmp string, v search.Value) { j.compare(cmp, v) })
 	case search.List:
 		if w.postgres {
-			d := jsonAlias(f.Field) + `.d`
+			d := `CAST(` + col + ` AS jsonb)`
 			w.add(`EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(` + d +
 				`) = 'array' THEN ` + d + ` ELSE CAST('[]' AS jsonb) END) AS e(value) WHERE `)
 		} else {
@@ -122,18 +122,14 @@ func (w *sqlBuilder) bind(v search.Value) (string, any) {
 // than fail the query.
 type jsonField struct {
 	w    *sqlBuilder
-	col  string // the text column (SQLite)
-	doc  string // the column parsed as jsonb once per row (PostgreSQL; see searchSQL)
+	col  string
 	path []string
 }
-
-// jsonAlias names the per-row jsonb of a JSON field on PostgreSQL.
-func jsonAlias(field string) string { return "j_" + field }
 
 // typ writes the JSON type of the value at the path (NULL when missing).
 func (j jsonField) typ() {
 	if j.w.postgres {
-		j.w.add(`jsonb_typeof(jsonb_extract_path(`+j.doc+`, `+j.keys()+`))`, j.keyArgs()...)
+		j.w.add(`jsonb_typeof(jsonb_extract_path(CAST(`+j.col+` AS jsonb), `+j.keys()+`))`, j.keyArgs()...)
 		return
 	}
 	j.w.add(`json_type(`+j.col+`, ?)`, j.sqlitePath())
@@ -142,7 +138,7 @@ func (j jsonField) typ() {
 // val writes the SQL value at the path: text for strings.
 func (j jsonField) val() {
 	if j.w.postgres {
-		j.w.add(`jsonb_extract_path_text(`+j.doc+`, `+j.keys()+`)`, j.keyArgs()...)
+		j.w.add(`jsonb_extract_path_text(CAST(`+j.col+` AS jsonb), `+j.keys()+`)`, j.keyArgs()...)
 		return
 	}
 	j.w.add(`json_extract(`+j.col+`, ?)`, j.sqlitePath())
