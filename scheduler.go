@@ -7,6 +7,8 @@ import "context"
 // scheduler; a scheduler that misses a notice still finds the work in the
 // store on its next pass.
 type Scheduler interface {
+	workerScheduler
+
 	// ActorChanged says an actor was created or got a new revision: its
 	// image must be prepared and its status moved to READY or ERROR.
 	ActorChanged(tenant, actorID string)

@@ -23,6 +23,10 @@ type Config struct {
 	LogExLimit int
 	// ResultTTL is how long a result datagram is kept.
 	ResultTTL time.Duration
+	// Accounts resolves run-as identities (nil: no directory); Mounts are
+	// the host directories executions see. See runas.go.
+	Accounts AccountDirectory
+	Mounts   MountPolicy
 }
 
 // DefaultConfig returns the settings of a fresh single-machine install.
@@ -46,6 +50,8 @@ type Service struct {
 	clock Clock
 	cfg   Config
 	log   *slog.Logger
+	// secrets seals secret actor configs (SetSecretBox).
+	secrets SecretBox
 }
 
 // NewService builds a Service. A nil clock means the system clock.

@@ -60,10 +60,14 @@ func (s *Service) CreateActor(ctx context.Context, p Principal, spec ActorSpec) 
 	if err := s.applySpec(p, a, spec, nil); err != nil {
 		return nil, err
 	}
+	if err := s.checkEvents(ctx, p, a); err != nil {
+		return nil, err
+	}
 	a.LastUpdateTime = now
 	if err := s.store.ActorCreate(ctx, a); err != nil {
 		return nil, internal(err, "create actor")
 	}
+	s.recordOwner(ctx, a)
 	s.sched.ActorChanged(a.Tenant, a.ID)
 	return a, nil
 }
@@ -73,9 +77,10 @@ func (s *Service) GetActor(ctx context.Context, p Principal, id string) (*Actor,
 	return s.actorFor(ctx, p, id, LevelRead)
 }
 
-// ListActors returns the caller's actors in its tenant, oldest first.
+// ListActors returns the actors of its tenant the caller owns or may read,
+// oldest first.
 func (s *Service) ListActors(ctx context.Context, p Principal) ([]*Actor, error) {
-	actors, err := s.store.ActorList(ctx, p.Tenant, p.User)
+	actors, err := s.store.ActorListReadable(ctx, p.Tenant, p.User)
 	if err != nil {
 		return nil, internal(err, "list actors")
 	}
@@ -91,6 +96,9 @@ func (s *Service) UpdateActor(ctx context.Context, p Principal, id string, spec 
 	}
 	a := *old
 	if err := s.applySpec(p, &a, spec, old); err != nil {
+		return nil, err
+	}
+	if err := s.checkEvents(ctx, p, &a); err != nil {
 		return nil, err
 	}
 	a.Name = old.Name // the reference ignores name on update
@@ -120,6 +128,7 @@ func (s *Service) DeleteActor(ctx context.Context, p Principal, id string) error
 	if err := s.store.ActorDelete(ctx, a.Tenant, a.ID); err != nil {
 		return notFound(err, "No actor found with identifier: "+id+".")
 	}
+	s.forgetSharing(ctx, a)
 	s.sched.ActorDeleted(a.Tenant, a.ID)
 	return nil
 }
@@ -188,8 +197,9 @@ func (s *Service) applySpec(p Principal, a *Actor, spec ActorSpec, old *Actor) e
 	a.RunAsExecutor = deref(spec.RunAsExecutor, false)
 	a.Queue = deref(spec.Queue, s.cfg.Queues[0])
 	a.LogEx = spec.LogEx
-	a.CronSchedule = spec.CronSchedule
-	a.CronOn = deref(spec.CronOn, false)
+	if err := applyCron(a, spec, old == nil, s.clock.Now()); err != nil {
+		return err
+	}
 
 	switch a.Type {
 	case "none", "bin", "json":
@@ -222,7 +232,7 @@ func (s *Service) applySpec(p Principal, a *Actor, spec ActorSpec, old *Actor) e
 	if a.UseContainerUID && a.RunAsExecutor {
 		return E(Invalid, "Cannot set both use_container_uid and run_as_executor as true")
 	}
-	if a.RunAsExecutor {
+	if a.RunAsExecutor && !s.cfg.HasDirectory(a.Tenant) {
 		return E(Invalid, "run_as_executor isn't supported for your tenant")
 	}
 	return checkPrivilegedFields(p, a, old, s.cfg.Queues[0])

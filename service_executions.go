@@ -66,6 +66,9 @@ func (s *Service) GetLogs(ctx context.Context, p Principal, actorID, id string) 
 	if err != nil {
 		return nil, nil, "", internal(err, "read logs")
 	}
+	if !l.ExpiresAt.IsZero() && !s.clock.Now().Before(l.ExpiresAt) {
+		return a, e, "", nil // expired; the retention sweep deletes it
+	}
 	return a, e, l.Text, nil
 }
 

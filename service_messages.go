@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Message is one message as decoded from a POST to an actor's inbox.
@@ -34,6 +35,9 @@ func (s *Service) SendMessage(ctx context.Context, p Principal, actorID string, 
 		if !envNamePattern.MatchString(k) {
 			return nil, E(Invalid, "query parameter %q cannot become an environment variable.", k)
 		}
+		if reservedParam(k) {
+			return nil, E(Invalid, "query parameter %q is reserved: Abaco sets it for the execution.", k)
+		}
 	}
 	if synchronous {
 		n, err := s.store.ExecutionCountPending(ctx, a.Tenant, a.ID)
@@ -60,7 +64,9 @@ func (s *Service) SendMessage(ctx context.Context, p Principal, actorID string, 
 	}
 	e.Env = make(map[string]string, len(m.Params)+4)
 	for k, v := range m.Params {
-		e.Env[k] = v
+		if k != "x-nonce" { // a credential: never handed to the container
+			e.Env[k] = v
+		}
 	}
 	e.Env["_abaco_execution_id"] = e.ID
 	e.Env["_abaco_Content_Type"] = e.ContentType
@@ -135,4 +141,18 @@ func (s *Service) PurgeMessages(ctx context.Context, p Principal, actorID string
 		return nil, 0, internal(err, fmt.Sprintf("purge messages of %s", a.ID))
 	}
 	return a, n, nil
+}
+
+// reservedParam reports whether a query parameter would overwrite the
+// context Abaco gives the execution (and so let a sender forge, say, the
+// `_abaco_username` of a nonce-authenticated send). `_abaco_synchronous`
+// is the one `_abaco_` parameter a client sets.
+func reservedParam(name string) bool {
+	switch {
+	case name == "_abaco_synchronous":
+		return false
+	case strings.HasPrefix(name, "_abaco"), name == "MSG", name == "_actor_configs":
+		return true
+	}
+	return false
 }

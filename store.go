@@ -12,6 +12,11 @@ import (
 // Every state change of an execution is conditional on its current state, so
 // two processes can never both claim or both finish the same execution.
 type Store interface {
+	sharingStore
+	eventsStore
+	hpcStore
+	workersStore
+
 	ActorCreate(ctx context.Context, a *Actor) error
 	ActorGet(ctx context.Context, tenant, id string) (*Actor, error)
 	// ActorList returns a tenant's actors owned by owner ("" for all), oldest first.

@@ -32,8 +32,10 @@ func TestBadInput(t *testing.T) {
 			{"privileged by regular user", "POST", "/v3/actors", tok, "application/json", []byte(`{"image": "a", "privileged": true}`), 403, "only admins and privileged users can make privileged actors"},
 			{"unknown queue", "POST", "/v3/actors", s.token("root", "abaco_admin"), "application/json", []byte(`{"image": "a", "queue": "nope"}`), 400, "queue"},
 			{"oversized body", "POST", "/v3/actors", tok, "application/json", big, 413, "exceeds"},
-			{"unknown actor", "GET", "/v3/actors/nosuchactor", tok, "", nil, 404, "No actor found"},
-			{"unknown actor messages", "POST", "/v3/actors/nosuchactor/messages", tok, "application/x-www-form-urlencoded", []byte("message=x"), 404, "No actor found"},
+			// Not an id, so an unknown alias (reference §3, Identifiers).
+			{"unknown actor", "GET", "/v3/actors/nosuchactor", tok, "", nil, 404, "Actor with identifier 'nosuchactor' not found"},
+			{"unknown actor messages", "POST", "/v3/actors/nosuchactor/messages", tok, "application/x-www-form-urlencoded", []byte("message=x"), 404, "Actor with identifier 'nosuchactor' not found"},
+			{"unknown actor id", "GET", "/v3/actors/yP0PDpZWG38Bg", tok, "", nil, 404, "No actor found"},
 			{"unknown execution", "GET", "/v3/actors/" + id + "/executions/nosuch", tok, "", nil, 404, "No executions found"},
 			{"unknown execution logs", "GET", "/v3/actors/" + id + "/executions/nosuch/logs", tok, "", nil, 404, "No executions found"},
 			{"wrong method on actors", "PUT", "/v3/actors", tok, "", nil, 405, "not allowed"},
@@ -47,6 +49,7 @@ func TestBadInput(t *testing.T) {
 			{"message not JSON", "POST", "/v3/actors/" + id + "/messages", tok, "text/plain", []byte("just words"), 400, "could not be serialized"},
 			{"message JSON broken", "POST", "/v3/actors/" + id + "/messages", tok, "application/json", []byte(`{"message": `), 400, "could not be serialized"},
 			{"message form without message", "POST", "/v3/actors/" + id + "/messages", tok, "application/x-www-form-urlencoded", []byte("other=1"), 400, "could not be serialized"},
+			{"forged context variable", "POST", "/v3/actors/" + id + "/messages?_abaco_username=admin", tok, "application/x-www-form-urlencoded", []byte("message=x"), 400, "reserved"},
 			{"empty message body", "POST", "/v3/actors/" + id + "/messages", tok, "", nil, 400, "could not be serialized"},
 			{"state not JSON", "POST", "/v3/actors/" + id + "/state", tok, "application/json", []byte("{"), 400, "JSON serializable"},
 		}

@@ -170,9 +170,14 @@ func (r *response) result(t *testing.T) map[string]any {
 	return m
 }
 
-// do sends a request; body may be nil, a string, []byte or url.Values-like
-// form text (set contentType accordingly).
+// do sends a request with the default client; body may be nil.
 func (s *server) do(method, path, token, contentType string, body []byte) *response {
+	s.t.Helper()
+	return s.doWith(http.DefaultClient, method, path, token, contentType, body)
+}
+
+// doWith sends a request through the given client.
+func (s *server) doWith(c *http.Client, method, path, token, contentType string, body []byte) *response {
 	s.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -186,13 +191,18 @@ func (s *server) do(method, path, token, contentType string, body []byte) *respo
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	return s.send(req)
+	return s.sendWith(c, req)
 }
 
 func (s *server) send(req *http.Request) *response {
 	s.t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(s.t, err)
+	return s.sendWith(http.DefaultClient, req)
+}
+
+func (s *server) sendWith(c *http.Client, req *http.Request) *response {
+	s.t.Helper()
+	resp, err := c.Do(req)
+	require.NoError(s.t, err, "%s %s", req.Method, req.URL.Path)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(s.t, err)

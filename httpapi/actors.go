@@ -73,13 +73,17 @@ func actorSpec(f fields) (abaco.ActorSpec, error) {
 	return s, nil
 }
 
-func (a *API) createActor(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
+// readActorSpec decodes a registration or update body.
+func (a *API) readActorSpec(r *http.Request) (abaco.ActorSpec, error) {
 	f, err := readFields(r, a.opts.MaxBodyBytes)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return abaco.ActorSpec{}, err
 	}
-	spec, err := actorSpec(f)
+	return actorSpec(f)
+}
+
+func (a *API) createActor(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
+	spec, err := a.readActorSpec(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -119,12 +123,7 @@ func (a *API) getActor(w http.ResponseWriter, r *http.Request, ps httprouter.Par
 }
 
 func (a *API) updateActor(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
-	f, err := readFields(r, a.opts.MaxBodyBytes)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	spec, err := actorSpec(f)
+	spec, err := a.readActorSpec(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return

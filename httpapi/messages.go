@@ -21,7 +21,7 @@ func (a *API) decodeMessage(r *http.Request) (abaco.Message, error) {
 	m := abaco.Message{Params: map[string]string{}, APIServer: a.baseURL(r)}
 	query := r.URL.Query()
 	for k, vs := range query {
-		if k != "message" && len(vs) > 0 {
+		if k != "message" && k != "x-nonce" && len(vs) > 0 { // a nonce is a credential, never an env var
 			m.Params[k] = vs[len(vs)-1]
 		}
 	}

@@ -51,6 +51,7 @@ func (a *API) renderActor(r *http.Request, x *abaco.Actor) map[string]any {
 		env = map[string]string{}
 	}
 	self := a.actorURL(r, x.ID)
+	uid, gid, mounts := a.runAs(r, x)
 	return map[string]any{
 		"id":                  x.ID,
 		"name":                x.Name,
@@ -70,11 +71,11 @@ func (a *API) renderActor(r *http.Request, x *abaco.Actor) map[string]any {
 		"max_cpus":            x.MaxCPUs,
 		"use_container_uid":   x.UseContainerUID,
 		"run_as_executor":     x.RunAsExecutor,
-		"uid":                 nil,
-		"gid":                 nil,
+		"uid":                 uid,
+		"gid":                 gid,
 		"tasdir":              nil,
 		"queue":               x.Queue,
-		"mounts":              []any{},
+		"mounts":              mounts,
 		"revision":            x.Revision,
 		"status":              x.Status,
 		"status_message":      x.StatusMessage,
@@ -100,8 +101,11 @@ func (a *API) renderExecution(r *http.Request, actor *abaco.Actor, e *abaco.Exec
 	if e.WorkerID != "" {
 		worker = e.WorkerID
 	}
+	uid, gid := a.svc.ExecutionExecutorIDs(r.Context(), e)
 	return map[string]any{
 		"id":                    e.ID,
+		"executor_uid":          uid,
+		"executor_gid":          gid,
 		"actor_id":              e.ActorID,
 		"api_server":            e.APIServer,
 		"executor":              e.Executor,

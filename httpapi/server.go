@@ -97,6 +97,8 @@ func (a *API) routes() {
 	r.GET("/actors/:id/executions/:eid/results", a.authed(a.getResult))
 	r.GET("/actors/:id/workers", a.authed(a.listWorkers))
 	r.GET("/actors/:id/workers/:wid", a.authed(a.getWorker))
+	a.sharingRoutes()
+	a.operatorRoutes()
 	a.searchRoutes()
 
 	a.general.GET("/tenants", a.listTenants)
@@ -184,15 +186,23 @@ func (a *API) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 // handler is a route that knows its caller.
 type handler func(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal)
 
-// authed authenticates the request before calling h.
+// authed authenticates the request, by token or else by nonce, before
+// calling h.
 func (a *API) authed(h handler) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 		token := r.Header.Get("X-Tapis-Token")
-		if token == "" {
-			a.fail(w, r, abaco.E(abaco.Unauthenticated, "No JWT or nonce provided."))
-			return
+		var (
+			p   abaco.Principal
+			err error
+		)
+		switch nonce := r.URL.Query().Get("x-nonce"); {
+		case token != "":
+			p, err = a.auth.Authenticate(token)
+		case nonce != "":
+			p, err = a.nonceAuth(r, ps, nonce)
+		default:
+			err = abaco.E(abaco.Unauthenticated, "No JWT or nonce provided.")
 		}
-		p, err := a.auth.Authenticate(token)
 		if err != nil {
 			a.fail(w, r, err)
 			return

@@ -27,10 +27,12 @@ type Spec struct {
 	// Name is unique per run (the scheduler uses "abaco-<execution id>").
 	// Creating a container whose name exists returns the existing one, so a
 	// retried or recovered start never runs the work twice.
-	Name        string
-	Image       string
-	Env         map[string]string
-	User        string // "uid:gid"; empty means the image's default user
+	Name  string
+	Image string
+	Env   map[string]string
+	User  string // "uid:gid"; empty means the image's default user
+	// Groups are supplementary group ids given to the container's process.
+	Groups      []string
 	Mounts      []Mount
 	Privileged  bool
 	MemoryBytes int64  // 0: no limit

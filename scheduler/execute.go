@@ -59,7 +59,6 @@ func (s *Local) untrack(ctx context.Context, r *run) {
 	s.mu.Lock()
 	delete(s.running, r.exec.ID)
 	s.mu.Unlock()
-	r.worker.LastExecutionTime = s.clock.Now()
 	s.releaseWorker(ctx, r.actor, r.worker)
 }
 
@@ -69,6 +68,18 @@ func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, sta
 	defer s.untrack(context.WithoutCancel(ctx), r)
 	e, a := r.exec, r.actor
 	fresh := found == nil || state == runtimes.StateCreated
+	var ra runAs
+	if found == nil {
+		var user string
+		var err error
+		if ra, user, err = s.resolveRunAs(ctx, a, e); err != nil {
+			if ctx.Err() == nil {
+				s.runAsFailed(ctx, r, user, err)
+			}
+			return
+		}
+		s.recordExecutorIDs(ctx, a, e, ra)
+	}
 	p, err := openIPC(s.opts.RunDir, e.ID, e.Message, fresh && e.ContentType == abaco.ContentBinary)
 	if err != nil {
 		s.startFailed(ctx, r, found, err)
@@ -79,7 +90,7 @@ func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, sta
 	var h runtimes.Handle
 	if found != nil {
 		h = *found
-	} else if h, err = s.rt.Create(ctx, s.containerSpec(a, e, r.worker.ID, p)); err != nil {
+	} else if h, err = s.rt.Create(ctx, s.containerSpec(a, e, r.worker.ID, p, ra)); err != nil {
 		s.startFailed(ctx, r, nil, err)
 		return
 	}
@@ -141,9 +152,10 @@ func (s *Local) startFailed(ctx context.Context, r *run, h *runtimes.Handle, cau
 	s.mu.Lock()
 	delete(s.failures, r.ref)
 	s.mu.Unlock()
+	s.retireAll(bg, r.ref)
 }
 
-func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID string, p *ipc) runtimes.Spec {
+func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID string, p *ipc, ra runAs) runtimes.Spec {
 	token := ""
 	if s.opts.AccessToken != nil && ((a.Token == nil && s.cfg.DefaultToken) || (a.Token != nil && *a.Token)) {
 		token = s.opts.AccessToken(a.Tenant, a.Owner)
@@ -152,7 +164,6 @@ func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID strin
 		Name:        containerName(e.ID),
 		Image:       a.Image,
 		Env:         environment(a, e, workerID, token, e.APIServer),
-		User:        s.opts.DefaultUser,
 		Privileged:  a.Privileged,
 		MemoryBytes: s.opts.MemoryBytes,
 		NanoCPUs:    s.opts.NanoCPUs,
@@ -164,9 +175,7 @@ func (s *Local) containerSpec(a *abaco.Actor, e *abaco.Execution, workerID strin
 			labelActor: a.ID, labelExecution: e.ID, labelOwner: a.Owner,
 		},
 	}
-	if a.UseContainerUID || a.Privileged {
-		spec.User = ""
-	}
+	s.applyRunAs(&spec, a, ra)
 	if a.MemLimit != nil {
 		spec.MemoryBytes, _ = runtimes.ParseSize(*a.MemLimit)
 	}
@@ -254,9 +263,13 @@ func (s *Local) supervise(ctx context.Context, r *run, h runtimes.Handle, p *ipc
 		cancelLogs()
 		<-logsDone
 	}
-	// Datagrams already queued on the socket are still read; then stop.
-	p.results.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	// Everything the container sent is queued on the socket by now: stop
+	// the collector, then take what is left without waiting.
+	p.results.SetReadDeadline(time.Now())
 	<-resultsDone
+	for _, data := range p.drain() {
+		s.pushResult(context.WithoutCancel(ctx), e.ID, data)
+	}
 	s.finalize(context.WithoutCancel(ctx), r, h, p, started, w, usage, logs)
 }
 
@@ -269,10 +282,13 @@ func (s *Local) collectResults(ctx context.Context, executionID string, p *ipc) 
 		if err != nil {
 			return
 		}
-		data := append([]byte(nil), buf[:n]...)
-		if err := s.store.ResultPush(ctx, executionID, data, s.clock.Now().Add(s.cfg.ResultTTL)); err != nil {
-			s.log.Error("store result", "execution", executionID, "err", err)
-		}
+		s.pushResult(ctx, executionID, append([]byte(nil), buf[:n]...))
+	}
+}
+
+func (s *Local) pushResult(ctx context.Context, executionID string, data []byte) {
+	if err := s.store.ResultPush(ctx, executionID, data, s.clock.Now().Add(s.cfg.ResultTTL)); err != nil {
+		s.log.Error("store result", "execution", executionID, "err", err)
 	}
 }
 
@@ -321,9 +337,13 @@ func (s *Local) finalize(ctx context.Context, r *run, h runtimes.Handle, p *ipc,
 		}
 	}
 	params.Runtime = int(params.FinishTime.Sub(started).Seconds())
-	if _, err := s.store.ExecutionFinish(ctx, params); err != nil {
+	done, err := s.store.ExecutionFinish(ctx, params)
+	if err != nil {
 		s.log.Error("finalize execution; the container is kept for recovery", "execution", e.ID, "err", err)
 		return
+	}
+	if done {
+		s.finished(params.Status, started, params.FinishTime)
 	}
 	s.log.Info("execution finished", "tenant", e.Tenant, "actor", e.ActorID, "execution", e.ID,
 		"status", params.Status, "exit_code", derefInt(params.ExitCode), "runtime_s", params.Runtime)

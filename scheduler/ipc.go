@@ -118,6 +118,30 @@ func growPipe(f *os.File, n int) int {
 	return capacity
 }
 
+// drain returns the datagrams still queued on the results socket, without
+// blocking; it is called once the collector has stopped.
+func (p *ipc) drain() [][]byte {
+	raw, err := p.results.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	var out [][]byte
+	buf := make([]byte, maxResultBytes)
+	for {
+		n := -1
+		raw.Control(func(fd uintptr) {
+			got, _, err := unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
+			if err == nil {
+				n = got
+			}
+		})
+		if n < 0 {
+			return out
+		}
+		out = append(out, append([]byte(nil), buf[:n]...))
+	}
+}
+
 // Close releases the socket and the pipe; files stay until Remove.
 func (p *ipc) Close() {
 	if p.results != nil {

@@ -49,6 +49,11 @@ type Options struct {
 	// AccessToken, if set, mints the `_abaco_access_token` of an execution
 	// for the actor's owner; it returns "" when it cannot.
 	AccessToken func(tenant, user string) string
+	// Pool tunes the autoscaler and the health pass (pool.go).
+	Pool PoolOptions
+	// OnFinished, if set, hears of every execution this scheduler
+	// finalizes (for metrics).
+	OnFinished func(status string, runtime time.Duration)
 }
 
 func (o *Options) setDefaults() {
@@ -67,6 +72,7 @@ func (o *Options) setDefaults() {
 	if o.StartFailureLimit <= 0 {
 		o.StartFailureLimit = 3
 	}
+	o.Pool.setDefaults()
 }
 
 // Local runs executions on the runtime of the host it runs on.
@@ -85,6 +91,7 @@ type Local struct {
 	running   map[string]*run           // by execution id
 	preparing map[abaco.ActorRef]bool
 	failures  map[abaco.ActorRef]startFailure // consecutive container start failures
+	writes    workerWrites                    // orders each worker's store writes (writes.go)
 	waiters   map[string][]chan struct{}
 	runs      sync.WaitGroup
 	ctx       context.Context // set by Run; owns every goroutine started here
@@ -139,6 +146,10 @@ func (s *Local) Run(ctx context.Context) error {
 	}
 	ticker := time.NewTicker(sweepInterval)
 	defer ticker.Stop()
+	scale := time.NewTicker(s.opts.Pool.AutoscaleInterval)
+	defer scale.Stop()
+	health := time.NewTicker(s.opts.Pool.HealthInterval)
+	defer health.Stop()
 	for {
 		s.dispatch(ctx)
 		select {
@@ -147,6 +158,10 @@ func (s *Local) Run(ctx context.Context) error {
 			return nil
 		case <-s.wake:
 		case <-ticker.C:
+		case <-scale.C:
+			s.autoscale(ctx)
+		case <-health.C:
+			s.rescue(ctx)
 		}
 	}
 }
@@ -185,6 +200,7 @@ func (s *Local) ActorDeleted(tenant, actorID string) {
 	}
 	delete(s.failures, ref)
 	s.mu.Unlock()
+	s.retireAll(context.Background(), ref)
 	for _, r := range halts {
 		r.requestHalt()
 	}
@@ -234,6 +250,8 @@ func (s *Local) prepare(ctx context.Context, ref abaco.ActorRef) {
 				return
 			}
 			status, msg = abaco.ActorError, fmt.Sprintf("Could not start a worker for image %s: %v", a.Image, err)
+		} else if err := s.checkOwner(ctx, a); err != nil {
+			status, msg = abaco.ActorError, fmt.Sprintf("Cannot run executions as %s: %v", a.Owner, err)
 		} else if err := s.ensureWorker(ctx, a); err != nil {
 			s.log.Error("create worker", "actor", a.ID, "err", err)
 			return

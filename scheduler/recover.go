@@ -31,15 +31,20 @@ func (s *Local) recover(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		var ready []*workerSnap
 		s.mu.Lock()
 		sl := s.slotsFor(refOf(a))
 		for _, w := range workers {
 			if w.HostID == s.opts.HostID || w.HostID == "" {
 				w.Status = abaco.WorkerReady
 				sl.idle = append(sl.idle, w)
+				ready = append(ready, s.snapshot(w))
 			}
 		}
 		s.mu.Unlock()
+		for _, w := range ready { // those reattached below turn BUSY again
+			s.saveWorker(ctx, w)
+		}
 		if a.Status == abaco.ActorSubmitted {
 			s.prepare(ctx, refOf(a))
 		}
@@ -55,34 +60,9 @@ func (s *Local) recover(ctx context.Context) error {
 		if a == nil {
 			continue
 		}
-		name := containerName(e.ID)
-		inFlight[name] = true
-		h, state, err := s.rt.Find(ctx, name)
-		switch {
-		case errors.Is(err, runtimes.ErrNotFound) && e.Status == abaco.ExecSubmitted:
-			s.log.Info("requeue execution that never started", "execution", e.ID)
-			if err := s.store.ExecutionUnclaim(ctx, e.ID, e.WorkerID); err != nil {
-				return fmt.Errorf("requeue %s: %w", e.ID, err)
-			}
-		case errors.Is(err, runtimes.ErrNotFound):
-			s.log.Warn("container of a running execution is gone", "execution", e.ID)
-			if _, err := s.store.ExecutionFinish(ctx, abaco.ExecutionFinishParams{
-				ID: e.ID, Status: abaco.ExecError, FinishTime: s.clock.Now(),
-				FinalState: json.RawMessage(`{"unavailable": true}`),
-			}); err != nil {
-				return fmt.Errorf("finalize %s: %w", e.ID, err)
-			}
-		case err != nil:
-			return fmt.Errorf("find container %s: %w", name, err)
-		default:
-			s.log.Info("reattach execution", "execution", e.ID, "container_state", state)
-			w := s.takeWorkerByID(ctx, a, e.WorkerID)
-			r := s.track(a, e, w)
-			s.runs.Add(1)
-			go func() {
-				defer s.runs.Done()
-				s.execute(ctx, r, &h, state)
-			}()
+		inFlight[containerName(e.ID)] = true
+		if err := s.settle(ctx, a, e); err != nil {
+			return err
 		}
 	}
 
@@ -95,6 +75,49 @@ func (s *Local) recover(ctx context.Context) error {
 			s.log.Info("remove leftover container", "container", h.Name)
 			s.rt.Remove(ctx, h)
 		}
+	}
+	return nil
+}
+
+// settle decides the fate of a claimed or RUNNING execution that no
+// supervisor of this scheduler holds (after a restart, or when its worker
+// vanished). Every store change is conditional on the execution's current
+// state, so an execution is requeued or finalized at most once.
+func (s *Local) settle(ctx context.Context, a *abaco.Actor, e *abaco.Execution) error {
+	name := containerName(e.ID)
+	h, state, err := s.rt.Find(ctx, name)
+	switch {
+	case errors.Is(err, runtimes.ErrNotFound) && e.Status == abaco.ExecSubmitted:
+		s.log.Info("requeue execution that never started", "execution", e.ID)
+		if err := s.store.ExecutionUnclaim(ctx, e.ID, e.WorkerID); err != nil {
+			return fmt.Errorf("requeue %s: %w", e.ID, err)
+		}
+		s.poke()
+	case errors.Is(err, runtimes.ErrNotFound):
+		s.log.Warn("container of a running execution is gone", "execution", e.ID)
+		now := s.clock.Now()
+		done, err := s.store.ExecutionFinish(ctx, abaco.ExecutionFinishParams{
+			ID: e.ID, Status: abaco.ExecError, FinishTime: now,
+			FinalState: json.RawMessage(`{"unavailable": true}`),
+		})
+		if err != nil {
+			return fmt.Errorf("finalize %s: %w", e.ID, err)
+		}
+		if done {
+			s.finished(abaco.ExecError, e.StartTime, now)
+			s.notifyFinished(e.ID)
+		}
+	case err != nil:
+		return fmt.Errorf("find container %s: %w", name, err)
+	default:
+		s.log.Info("reattach execution", "execution", e.ID, "container_state", state)
+		w := s.takeWorkerByID(ctx, a, e.WorkerID)
+		r := s.track(a, e, w)
+		s.runs.Add(1)
+		go func() {
+			defer s.runs.Done()
+			s.execute(ctx, r, &h, state)
+		}()
 	}
 	return nil
 }

@@ -2,17 +2,23 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/abaco-hpc/abaco"
 )
 
 // slots are one actor's workers: the concurrency it may use, recorded in
-// the store so that the API can show them.
+// the store so that the API can show them. Every field of a worker held
+// here is written under s.mu; the store gets copies.
 type slots struct {
-	idle []*abaco.Worker
-	busy int
+	revision int                      // the actor's newest revision seen
+	idle     []*abaco.Worker          // READY
+	busy     map[string]*abaco.Worker // BUSY or SHUTTING_DOWN, by id
+	retiring map[string]bool          // busy workers to remove when their execution ends
 }
+
+func (sl *slots) total() int { return len(sl.idle) + len(sl.busy) - len(sl.retiring) }
 
 // limit is how many executions of a may run at once: one for a stateful
 // actor (strict arrival order), else its max_workers or the default cap.
@@ -32,14 +38,33 @@ func refOf(a *abaco.Actor) abaco.ActorRef { return abaco.ActorRef{Tenant: a.Tena
 func (s *Local) slotsFor(ref abaco.ActorRef) *slots {
 	sl := s.slots[ref]
 	if sl == nil {
-		sl = &slots{}
+		sl = &slots{busy: map[string]*abaco.Worker{}, retiring: map[string]bool{}}
 		s.slots[ref] = sl
 	}
 	return sl
 }
 
+// dropStale removes idle workers of an older revision than the actor's
+// and returns them; s.mu must be held. A new image never runs on an old
+// worker, and queued messages wait in the store meanwhile.
+func (sl *slots) dropStale() []*abaco.Worker {
+	var stale []*abaco.Worker
+	keep := sl.idle[:0]
+	for _, w := range sl.idle {
+		if w.Revision < sl.revision {
+			stale = append(stale, w)
+		} else {
+			keep = append(keep, w)
+		}
+	}
+	sl.idle = keep
+	return stale
+}
+
 // takeWorker reserves a worker of a for one execution, or returns nil when
-// the actor is at its limit or backing off after start failures.
+// the actor is at its limit or backing off after start failures. A new
+// worker is created when none is idle: this is how a pool scales up with
+// its queue, one worker per waiting message up to the limit.
 func (s *Local) takeWorker(ctx context.Context, a *abaco.Actor) *abaco.Worker {
 	ref := refOf(a)
 	now := s.clock.Now()
@@ -49,8 +74,11 @@ func (s *Local) takeWorker(ctx context.Context, a *abaco.Actor) *abaco.Worker {
 		return nil
 	}
 	sl := s.slotsFor(ref)
-	if sl.busy >= s.limit(a) {
+	sl.revision = max(sl.revision, a.Revision)
+	stale := s.removals(sl.dropStale())
+	if len(sl.busy) >= s.limit(a) {
 		s.mu.Unlock()
+		s.deleteWorkers(ctx, stale)
 		return nil
 	}
 	var w *abaco.Worker
@@ -59,10 +87,12 @@ func (s *Local) takeWorker(ctx context.Context, a *abaco.Actor) *abaco.Worker {
 	} else {
 		w = s.newWorker(a, now)
 	}
-	sl.busy++
-	s.mu.Unlock()
+	sl.busy[w.ID] = w
 	w.Status, w.Image, w.Revision = abaco.WorkerBusy, a.Image, a.Revision
-	s.saveWorker(ctx, w)
+	snap := s.snapshot(w)
+	s.mu.Unlock()
+	s.deleteWorkers(ctx, stale)
+	s.saveWorker(ctx, snap)
 	return w
 }
 
@@ -72,7 +102,7 @@ func (s *Local) takeWorkerByID(ctx context.Context, a *abaco.Actor, id string) *
 	ref := refOf(a)
 	s.mu.Lock()
 	sl := s.slotsFor(ref)
-	var w *abaco.Worker
+	w := sl.busy[id]
 	for i, x := range sl.idle {
 		if x.ID == id {
 			w = x
@@ -84,44 +114,145 @@ func (s *Local) takeWorkerByID(ctx context.Context, a *abaco.Actor, id string) *
 		w = s.newWorker(a, s.clock.Now())
 		w.ID = id
 	}
-	sl.busy++
-	s.mu.Unlock()
+	sl.busy[w.ID] = w
 	w.Status = abaco.WorkerBusy
-	s.saveWorker(ctx, w)
+	snap := s.snapshot(w)
+	s.mu.Unlock()
+	s.saveWorker(ctx, snap)
 	return w
 }
 
-// releaseWorker returns a worker to its actor's idle set and wakes the
-// dispatcher, since more messages may be waiting.
+// releaseWorker ends a worker's execution: it goes back to the idle set,
+// or away if it was asked to stop or its actor has a newer image. It wakes
+// the dispatcher, since more messages may be waiting.
 func (s *Local) releaseWorker(ctx context.Context, a *abaco.Actor, w *abaco.Worker) {
 	s.mu.Lock()
 	sl := s.slotsFor(refOf(a))
-	sl.busy--
-	sl.idle = append(sl.idle, w)
+	delete(sl.busy, w.ID)
+	w.LastExecutionTime = s.clock.Now()
+	retire := sl.retiring[w.ID] || w.Revision < sl.revision
+	delete(sl.retiring, w.ID)
+	if !retire {
+		sl.idle = append(sl.idle, w)
+		w.Status = abaco.WorkerReady
+	}
+	snap := s.snapshot(w)
 	s.mu.Unlock()
-	w.Status = abaco.WorkerReady
-	s.saveWorker(ctx, w)
+	if retire {
+		snap.del = true
+		s.deleteWorkers(ctx, []*workerSnap{snap})
+	} else {
+		s.saveWorker(ctx, snap)
+	}
 	s.poke()
 }
 
 // ensureWorker gives a newly ready actor one READY worker, as the
-// reference's spawner does, unless it has one.
+// reference's spawner does, unless it has one; idle workers of an older
+// revision are replaced.
 func (s *Local) ensureWorker(ctx context.Context, a *abaco.Actor) error {
 	ref := refOf(a)
 	s.mu.Lock()
 	sl := s.slotsFor(ref)
-	if sl.busy > 0 || len(sl.idle) > 0 {
-		for _, w := range sl.idle {
-			w.Image, w.Revision = a.Image, a.Revision
-		}
-		s.mu.Unlock()
+	sl.revision = max(sl.revision, a.Revision)
+	stale := s.removals(sl.dropStale())
+	var snap *workerSnap
+	if len(sl.idle) == 0 && len(sl.busy) == 0 {
+		w := s.newWorker(a, s.clock.Now())
+		w.Status = abaco.WorkerReady
+		sl.idle = append(sl.idle, w)
+		snap = s.snapshot(w)
+	}
+	s.mu.Unlock()
+	s.deleteWorkers(ctx, stale)
+	if snap == nil {
 		return nil
 	}
-	w := s.newWorker(a, s.clock.Now())
-	w.Status = abaco.WorkerReady
-	sl.idle = append(sl.idle, w)
+	return s.writeWorker(ctx, snap)
+}
+
+// StopWorker retires one worker: an idle one at once, a busy one when its
+// current execution ends (it shows SHUTTING_DOWN until then). A record this
+// scheduler does not hold (left by a server that is gone) is deleted.
+func (s *Local) StopWorker(ctx context.Context, tenant, actorID, workerID string) error {
+	ref := abaco.ActorRef{Tenant: tenant, ActorID: actorID}
+	s.mu.Lock()
+	sl := s.slotsFor(ref)
+	var gone, busy *workerSnap
+	for i, w := range sl.idle {
+		if w.ID == workerID {
+			gone = s.removals([]*abaco.Worker{w})[0]
+			sl.idle = append(sl.idle[:i], sl.idle[i+1:]...)
+			break
+		}
+	}
+	if w := sl.busy[workerID]; w != nil {
+		sl.retiring[workerID] = true
+		w.Status = abaco.WorkerShuttingDown
+		busy = s.snapshot(w)
+	}
 	s.mu.Unlock()
-	return s.store.WorkerUpsert(ctx, w)
+	switch {
+	case busy != nil:
+		s.saveWorker(ctx, busy)
+	case gone != nil:
+		s.deleteWorkers(ctx, []*workerSnap{gone})
+	default:
+		if err := s.store.WorkerDelete(ctx, tenant, actorID, workerID); err != nil && !errors.Is(err, abaco.ErrNotFound) {
+			return err
+		}
+	}
+	s.log.Info("worker stop requested", "tenant", tenant, "actor", actorID, "worker", workerID, "busy", busy != nil)
+	return nil
+}
+
+// AddWorkers makes sure the actor has at least num workers (no more than
+// its limit allows), creating READY ones; it reports how many it created
+// and how many there were.
+func (s *Local) AddWorkers(ctx context.Context, a *abaco.Actor, num int) (created, before int, err error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	sl := s.slotsFor(refOf(a))
+	sl.revision = max(sl.revision, a.Revision)
+	before = sl.total()
+	var snaps []*workerSnap
+	for sl.total() < min(num, s.limit(a)) {
+		// The record passes through REQUESTED, as the reference's does,
+		// before it is READY; here both are immediate since a worker is a
+		// slot rather than a container of its own.
+		w := s.newWorker(a, now)
+		snaps = append(snaps, s.snapshot(w))
+		w.Status = abaco.WorkerReady
+		sl.idle = append(sl.idle, w)
+		snaps = append(snaps, s.snapshot(w))
+	}
+	s.mu.Unlock()
+	for _, c := range snaps {
+		if err := s.writeWorker(ctx, c); err != nil {
+			return created, before, err
+		}
+		if c.Status == abaco.WorkerReady {
+			created++
+		}
+	}
+	if created > 0 {
+		s.poke()
+	}
+	return created, before, nil
+}
+
+// retireAll stops every worker of the actor: idle ones now, busy ones when
+// their execution ends (actor deleted, or in ERROR).
+func (s *Local) retireAll(ctx context.Context, ref abaco.ActorRef) {
+	s.mu.Lock()
+	sl := s.slotsFor(ref)
+	idle := s.removals(sl.idle)
+	sl.idle = nil
+	for id := range sl.busy {
+		sl.retiring[id] = true
+	}
+	s.mu.Unlock()
+	s.deleteWorkers(ctx, idle)
 }
 
 func (s *Local) newWorker(a *abaco.Actor, now time.Time) *abaco.Worker {
@@ -136,12 +267,5 @@ func (s *Local) newWorker(a *abaco.Actor, now time.Time) *abaco.Worker {
 		HostID:              s.opts.HostID,
 		CreateTime:          now,
 		LastHealthCheckTime: now,
-	}
-}
-
-func (s *Local) saveWorker(ctx context.Context, w *abaco.Worker) {
-	w.LastHealthCheckTime = s.clock.Now()
-	if err := s.store.WorkerUpsert(ctx, w); err != nil && ctx.Err() == nil {
-		s.log.Warn("save worker", "worker", w.ID, "err", err)
 	}
 }

@@ -127,13 +127,27 @@ func (s *Store) ActorUpdate(ctx context.Context, a *abaco.Actor) error {
 
 // ActorSetStatus changes status and status_message only while the actor
 // still has p.Revision, so a status computed for an old revision is dropped.
+// Entering READY or ERROR queues the ACTOR_READY or ACTOR_ERROR event (if
+// the actor has a link or webhook) in the same transaction.
 func (s *Store) ActorSetStatus(ctx context.Context, p abaco.ActorSetStatusParams) (bool, error) {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qActorSetStatus), p.Status, p.StatusMessage,
-		msec(p.Now), p.Tenant, p.ActorID, p.Revision))
+	var changed bool
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		n, err := affected(tx.ExecContext(ctx, s.sql(qActorSetStatus), p.Status, p.StatusMessage,
+			msec(p.Now), p.Tenant, p.ActorID, p.Revision))
+		if err != nil || n == 0 {
+			return err
+		}
+		changed = true
+		if typ := abaco.ActorStatusEvent(p.Status); typ != "" {
+			return s.eventQueue(ctx, tx, p.Tenant, p.ActorID, typ, p.Now,
+				map[string]any{"status_message": p.StatusMessage})
+		}
+		return nil
+	})
 	if err != nil {
 		return false, fmt.Errorf("set status of actor %s: %w", p.ActorID, err)
 	}
-	return n > 0, nil
+	return changed, nil
 }
 
 // ActorSetState replaces the actor's state.

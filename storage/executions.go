@@ -176,7 +176,8 @@ func (s *Store) ExecutionSetRunning(ctx context.Context, p abaco.ExecutionSetRun
 	return n > 0, nil
 }
 
-// ExecutionFinish stores p.Log and finalizes the execution in one
+// ExecutionFinish stores p.Log, finalizes the execution and queues its
+// EXECUTION_COMPLETE event (if the actor has a link or webhook) in one
 // transaction. If the execution was already final (or does not exist) it
 // rolls back, so a losing finisher does not overwrite the winner's log.
 func (s *Store) ExecutionFinish(ctx context.Context, p abaco.ExecutionFinishParams) (bool, error) {
@@ -194,6 +195,9 @@ func (s *Store) ExecutionFinish(ctx context.Context, p abaco.ExecutionFinishPara
 		}
 		if n == 0 {
 			return errRollback
+		}
+		if err := s.eventExecutionComplete(ctx, tx, p); err != nil {
+			return err
 		}
 		finished = true
 		return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/alecthomas/kong"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/abaco-hpc/abaco"
 	"github.com/abaco-hpc/abaco/identity"
 )
 
@@ -18,6 +19,10 @@ type configFile struct {
 	Flags   map[string]any    `yaml:",inline"`
 	Tenants []identity.Tenant `yaml:"tenants"`
 	Queues  []string          `yaml:"queues"`
+	// Directory and Mounts: who executions run as and what they see
+	// (docs/hpc.md).
+	Directory identity.DirectoryConfig `yaml:"directory"`
+	Mounts    abaco.MountPolicy        `yaml:"mounts"`
 }
 
 // configPath finds --config in the arguments or ABACO_CONFIG in the
@@ -49,6 +54,8 @@ func loadConfigFile(path string) (*configFile, error) {
 	}
 	delete(c.Flags, "tenants")
 	delete(c.Flags, "queues")
+	delete(c.Flags, "directory")
+	delete(c.Flags, "mounts")
 	return c, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/abaco-hpc/abaco"
 	"github.com/abaco-hpc/abaco/httpapi"
 	"github.com/abaco-hpc/abaco/identity"
+	"github.com/abaco-hpc/abaco/metrics"
 	"github.com/abaco-hpc/abaco/runtimes"
 	"github.com/abaco-hpc/abaco/runtimes/docker"
 	"github.com/abaco-hpc/abaco/scheduler"
@@ -39,6 +40,11 @@ type serveCmd struct {
 	LogLimitBytes      int           `help:"Largest execution log kept, in bytes." env:"ABACO_LOG_LIMIT_BYTES" default:"1000000"`
 	LogLevel           string        `help:"Log level: debug, info, warn or error." env:"ABACO_LOG_LEVEL" default:"info" enum:"debug,info,warn,error"`
 	HostID             string        `help:"Name of this server in worker records and container labels (default: the hostname plus a suffix kept in the data dir)." env:"ABACO_HOST_ID"`
+	ConfigKeyFile      string        `help:"Key file (64 hex digits) sealing secret actor configs (default: <data-dir>/config.key, created on first start)." env:"ABACO_CONFIG_KEY_FILE"`
+	Runtime            string        `help:"Container runtime: docker, apptainer, or auto (Docker when its socket answers, else Apptainer when installed)." env:"ABACO_RUNTIME" default:"auto" enum:"auto,docker,apptainer"`
+	ApptainerCommand   string        `help:"The apptainer executable." env:"ABACO_APPTAINER_COMMAND" default:"apptainer"`
+	eventFlags
+	poolFlags
 }
 
 func databaseOf(database, dataDir string) string {
@@ -90,8 +96,12 @@ func (s *serveCmd) Run(file *configFile) error {
 	rt := s.runtime(ctx, log)
 	cfg := abaco.DefaultConfig()
 	cfg.MaxMessageBytes = s.MaxMessageBytes
+	cfg.ResultTTL = s.ResultTTL
 	if len(file.Queues) > 0 {
 		cfg.Queues = file.Queues
+	}
+	if err := s.runAsConfig(&cfg, file, log); err != nil {
+		return err
 	}
 	sched, err := scheduler.NewLocal(store, rt, nil, cfg, scheduler.Options{
 		RunDir:             filepath.Join(s.DataDir, "run"),
@@ -105,22 +115,32 @@ func (s *serveCmd) Run(file *configFile) error {
 		MaxRunTime:         s.MaxRunTime,
 		LogLimit:           s.LogLimitBytes,
 		AccessToken:        devTokens(devKey),
+		Pool:               s.poolOptions(),
+		OnFinished:         metrics.ExecutionFinished,
 	}, log)
 	if err != nil {
 		return err
 	}
 	svc := abaco.NewService(store, sched, nil, cfg, log)
+	box, err := configKey(s.ConfigKeyFile, s.DataDir)
+	if err != nil {
+		return err
+	}
+	svc.SetSecretBox(box)
 	api := httpapi.New(svc, verifier, directory{verifier}, httpapi.Options{PublicURL: s.PublicURL, Log: log})
 
 	ln, err := net.Listen("tcp", s.Listen)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s.handler(api, store, log), ReadHeaderTimeout: 10 * time.Second}
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	defer stopSched()
+	go s.sweeper(store, log).Run(schedCtx)
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(schedCtx) }()
+	loopsDone := s.startEventLoops(schedCtx, store, sched, apiServerOf(s.PublicURL, ln), log)
+	defer loopsDone()
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- srv.Serve(ln) }()
 	log.Info("abaco serving", "version", abaco.Version, "listen", ln.Addr().String(), "data_dir", s.DataDir,
@@ -144,9 +164,15 @@ func (s *serveCmd) Run(file *configFile) error {
 	return nil
 }
 
-// runtime picks the container runtime: Docker when it answers, else a
-// stand-in that explains why nothing can run.
+// runtime picks the container runtime: Docker when it answers, else
+// Apptainer when installed (see pickRuntime), else a stand-in that explains
+// why nothing can run.
 func (s *serveCmd) runtime(ctx context.Context, log *slog.Logger) runtimes.Runtime {
+	return s.pickRuntime(ctx, log)
+}
+
+// dockerRuntime is Docker if it answers.
+func (s *serveCmd) dockerRuntime(ctx context.Context, log *slog.Logger) runtimes.Runtime {
 	rt, err := docker.New(docker.Options{Host: s.DockerHost})
 	if err == nil {
 		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -156,7 +182,7 @@ func (s *serveCmd) runtime(ctx context.Context, log *slog.Logger) runtimes.Runti
 			return rt
 		}
 	}
-	log.Warn("no container runtime; actors will go to ERROR until one is available", "err", err)
+	log.Warn("Docker did not answer", "err", err)
 	return runtimes.Unavailable{Reason: fmt.Sprintf("Docker did not answer (%v)", err)}
 }
 

@@ -17,6 +17,7 @@ func main() {
 	fmt.Printf("Contents of MSG: %s\n", os.Getenv("MSG"))
 	printEnv()
 	fmt.Printf("uid=%d gid=%d\n", os.Getuid(), os.Getgid())
+	printGroups()
 	catFiles(os.Getenv("CAT"))
 	writeFile(os.Getenv("WRITE"))
 	if ct := contentType(); ct == "application/octet-stream" {
@@ -25,6 +26,7 @@ func main() {
 	for i := 1; i <= intEnv("RESULTS"); i++ {
 		sendResult([]byte(fmt.Sprintf("result-%d", i)))
 	}
+	allocate(intEnv("ALLOC_MB"))
 	writeX(intEnv("OUTPUT_BYTES"))
 	if s := os.Getenv("STDERR"); s != "" {
 		fmt.Fprintln(os.Stderr, s)
@@ -40,6 +42,38 @@ func main() {
 	if os.Getenv("EXIT") != "" {
 		os.Exit(intEnv("EXIT"))
 	}
+}
+
+// printGroups shows the supplementary groups, as `id` would.
+func printGroups() {
+	gs, err := os.Getgroups()
+	if err != nil {
+		fmt.Printf("groups: %v\n", err)
+		return
+	}
+	ss := make([]string, len(gs))
+	for i, g := range gs {
+		ss[i] = strconv.Itoa(g)
+	}
+	fmt.Printf("groups=%s\n", strings.Join(ss, ","))
+}
+
+// allocate touches n MiB of memory, one page at a time, to show that the
+// memory limit holds: past it the kernel kills the process.
+func allocate(n int) {
+	if n <= 0 {
+		return
+	}
+	fmt.Printf("allocating %d MiB\n", n)
+	held := make([][]byte, 0, n)
+	for i := 0; i < n; i++ {
+		b := make([]byte, 1<<20)
+		for j := 0; j < len(b); j += 4096 {
+			b[j] = 1
+		}
+		held = append(held, b)
+	}
+	fmt.Printf("allocated %d MiB\n", len(held))
 }
 
 // printEnv shows the context Abaco gave the actor, sorted so tests can

@@ -16,7 +16,7 @@ import (
 // that a retried or recovered start never runs the work twice.
 func (r *Runtime) Create(ctx context.Context, spec runtimes.Spec) (runtimes.Handle, error) {
 	h := runtimes.Handle{Name: spec.Name}
-	resp, err := r.cli.ContainerCreate(ctx, config(spec), hostConfig(spec), nil, nil, spec.Name)
+	resp, err := r.cli.ContainerCreate(ctx, config(spec), hostConfig(spec, r.socketPath()), nil, nil, spec.Name)
 	if cerrdefs.IsConflict(err) {
 		found, _, ferr := r.Find(ctx, spec.Name)
 		if ferr != nil {
@@ -45,9 +45,13 @@ func config(spec runtimes.Spec) *container.Config {
 	}
 }
 
-func hostConfig(spec runtimes.Spec) *container.HostConfig {
+// hostConfig is the container's confinement. socket is the engine's unix
+// socket, given only to privileged actors (as the reference does), which
+// may drive Docker themselves; "" when the engine is not a local socket.
+func hostConfig(spec runtimes.Spec, socket string) *container.HostConfig {
 	hc := &container.HostConfig{
 		Privileged: spec.Privileged,
+		GroupAdd:   spec.Groups,
 		Resources: container.Resources{
 			Memory:   spec.MemoryBytes,
 			NanoCPUs: spec.NanoCPUs,
@@ -65,7 +69,11 @@ func hostConfig(spec runtimes.Spec) *container.HostConfig {
 		hc.SecurityOpt = []string{"no-new-privileges"}
 		hc.CapDrop = []string{"ALL"}
 	}
-	for _, m := range spec.Mounts {
+	mounts := spec.Mounts
+	if spec.Privileged && socket != "" {
+		mounts = append(mounts, runtimes.Mount{HostPath: socket, ContainerPath: "/var/run/docker.sock"})
+	}
+	for _, m := range mounts {
 		// Mounts, unlike Binds, fail when the host path is missing instead
 		// of silently creating a root-owned directory there.
 		hc.Mounts = append(hc.Mounts, mount.Mount{

@@ -5,6 +5,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/client"
@@ -55,6 +56,15 @@ func (r *Runtime) Ping(ctx context.Context) error {
 		return fmt.Errorf("docker engine at %s: %w", r.Location(), err)
 	}
 	return nil
+}
+
+// socketPath is the engine's unix socket path, or "" for a TCP endpoint.
+func (r *Runtime) socketPath() string {
+	p, ok := strings.CutPrefix(r.cli.DaemonHost(), "unix://")
+	if !ok {
+		return ""
+	}
+	return p
 }
 
 // Close releases the client's idle connections.

@@ -28,6 +28,11 @@ func (r *Runtime) Wait(ctx context.Context, h runtimes.Handle) (runtimes.Exit, e
 	if err != nil {
 		return runtimes.Exit{}, fail("inspect", h, err)
 	}
+	// `docker rm -f` marks the container for removal before it kills it:
+	// the run did not end, it was taken away.
+	if info.State != nil && (info.State.Status == "removing" || info.State.Dead) {
+		return runtimes.Exit{}, fail("wait", h, errors.New("the container was removed while it ran"))
+	}
 	return exit(info.State)
 }
 

@@ -1,0 +1,144 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/abaco-hpc/abaco"
+)
+
+var (
+	qPermissionUpsert = newQuery(`INSERT INTO permissions (tenant, kind, resource, username, level)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, kind, resource, username) DO UPDATE SET level = excluded.level`)
+	qPermissionDelete = newQuery(`DELETE FROM permissions
+		WHERE tenant = ? AND kind = ? AND resource = ? AND username = ?`)
+	qPermissionList = newQuery(`SELECT username, level FROM permissions
+		WHERE tenant = ? AND kind = ? AND resource = ? ORDER BY username`)
+	qPermissionLevels = newQuery(`SELECT username, level FROM permissions
+		WHERE tenant = ? AND kind = ? AND resource = ? AND username IN (?, ?)`)
+	qPermissionDeleteResource = newQuery(`DELETE FROM permissions
+		WHERE tenant = ? AND kind = ? AND resource = ?`)
+	// A user's own row, when present, decides; ABACO_WORLD counts only
+	// without one. NONE rows are never stored, so any row is READ or above.
+	qActorListReadable = newQuery(`SELECT ` + actorColumns + ` FROM actors a
+		WHERE a.tenant = ? AND (a.owner = ?
+			OR EXISTS (SELECT 1 FROM permissions p WHERE p.tenant = a.tenant AND p.kind = 'actor'
+				AND p.resource = a.id AND p.username = ? AND p.level >= 1)
+			OR (NOT EXISTS (SELECT 1 FROM permissions p WHERE p.tenant = a.tenant AND p.kind = 'actor'
+				AND p.resource = a.id AND p.username = ?)
+				AND EXISTS (SELECT 1 FROM permissions p WHERE p.tenant = a.tenant AND p.kind = 'actor'
+				AND p.resource = a.id AND p.username = 'ABACO_WORLD' AND p.level >= 1)))
+		ORDER BY a.create_time, a.id`)
+)
+
+type permissionRow struct {
+	Username string `db:"username"`
+	Level    int    `db:"level"`
+}
+
+// PermissionSet creates or replaces a user's level; LevelNone removes the row.
+func (s *Store) PermissionSet(ctx context.Context, p abaco.PermissionRow) error {
+	return s.permissionSet(ctx, s.db, p)
+}
+
+func (s *Store) permissionSet(ctx context.Context, db sqlx.ExecerContext, p abaco.PermissionRow) error {
+	var err error
+	if p.Level <= abaco.LevelNone {
+		_, err = db.ExecContext(ctx, s.sql(qPermissionDelete), p.Tenant, string(p.Kind), p.Resource, p.User)
+	} else {
+		_, err = db.ExecContext(ctx, s.sql(qPermissionUpsert), p.Tenant, string(p.Kind), p.Resource, p.User, int(p.Level))
+	}
+	if err != nil {
+		return fmt.Errorf("set %s permission of %s on %s: %w", p.Kind, p.User, p.Resource, err)
+	}
+	return nil
+}
+
+// PermissionList returns a resource's rows as {user: level}.
+func (s *Store) PermissionList(ctx context.Context, tenant string, kind abaco.PermissionKind, resource string) (map[string]abaco.Level, error) {
+	var rows []permissionRow
+	if err := s.db.SelectContext(ctx, &rows, s.sql(qPermissionList), tenant, string(kind), resource); err != nil {
+		return nil, fmt.Errorf("list %s permissions of %s: %w", kind, resource, err)
+	}
+	m := make(map[string]abaco.Level, len(rows))
+	for _, r := range rows {
+		m[r.Username] = abaco.Level(r.Level)
+	}
+	return m, nil
+}
+
+// PermissionLevels returns the user's own and ABACO_WORLD's level.
+func (s *Store) PermissionLevels(ctx context.Context, tenant string, kind abaco.PermissionKind, resource, user string) (abaco.PermissionLevels, error) {
+	var rows []permissionRow
+	var out abaco.PermissionLevels
+	if err := s.db.SelectContext(ctx, &rows, s.sql(qPermissionLevels), tenant, string(kind), resource, user, abaco.WorldUser); err != nil {
+		return out, fmt.Errorf("permission of %s on %s: %w", user, resource, err)
+	}
+	for _, r := range rows {
+		if r.Username == user {
+			out.Own, out.HasOwn = abaco.Level(r.Level), true
+		}
+		if r.Username == abaco.WorldUser {
+			out.World = abaco.Level(r.Level)
+		}
+	}
+	return out, nil
+}
+
+// PermissionDeleteResource removes every row of a resource.
+func (s *Store) PermissionDeleteResource(ctx context.Context, tenant string, kind abaco.PermissionKind, resource string) error {
+	if _, err := s.db.ExecContext(ctx, s.sql(qPermissionDeleteResource), tenant, string(kind), resource); err != nil {
+		return fmt.Errorf("delete %s permissions of %s: %w", kind, resource, err)
+	}
+	return nil
+}
+
+// ActorListReadable returns the actors user owns or may read.
+func (s *Store) ActorListReadable(ctx context.Context, tenant, user string) ([]*abaco.Actor, error) {
+	as, err := s.actors(ctx, qActorListReadable, tenant, user, user, user)
+	if err != nil {
+		return nil, fmt.Errorf("list actors %s may read: %w", user, err)
+	}
+	return as, nil
+}
+
+// createOwned runs insert, which must change no row for a duplicate, and
+// writes the creator's UPDATE row, in one transaction.
+func (s *Store) createOwned(ctx context.Context, owner abaco.PermissionRow, duplicate error, insert query, args ...any) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		n, err := affected(tx.ExecContext(ctx, s.sql(insert), args...))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return duplicate
+		}
+		owner.Level = abaco.LevelUpdate
+		return s.permissionSet(ctx, tx, owner)
+	})
+}
+
+// deleteOwned deletes the resource with del (arguments tenant, name), then
+// what the queries of also hold for it (same arguments) and its
+// permissions, in one transaction; ErrNotFound if del finds nothing.
+func (s *Store) deleteOwned(ctx context.Context, kind abaco.PermissionKind, tenant, name string, del query, also ...query) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		n, err := affected(tx.ExecContext(ctx, s.sql(del), tenant, name))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return abaco.ErrNotFound
+		}
+		for _, q := range also {
+			if _, err := tx.ExecContext(ctx, s.sql(q), tenant, name); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, s.sql(qPermissionDeleteResource), tenant, string(kind), name)
+		return err
+	})
+}
