@@ -84,6 +84,8 @@ type Store interface {
 	WorkerList(ctx context.Context, tenant, actorID string) ([]*Worker, error)
 	WorkerDelete(ctx context.Context, tenant, actorID, id string) error
 
+	searchStore
+
 	Close() error
 }
 

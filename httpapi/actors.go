@@ -97,6 +97,10 @@ func (a *API) createActor(w http.ResponseWriter, r *http.Request, ps httprouter.
 }
 
 func (a *API) listActors(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
+	if isSearch(r) {
+		a.searchCollection(w, r, httprouter.Params{{Key: "collection", Value: "actors"}}, p)
+		return
+	}
 	actors, err := a.svc.ListActors(r.Context(), p)
 	if err != nil {
 		a.fail(w, r, err)

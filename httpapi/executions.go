@@ -6,9 +6,14 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/abaco-hpc/abaco"
+	"github.com/abaco-hpc/abaco/search"
 )
 
 func (a *API) listExecutions(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
+	if isSearch(r) {
+		a.searchActor(w, r, p, ps.ByName("id"), "", search.Executions)
+		return
+	}
 	actor, sum, err := a.svc.ListExecutions(r.Context(), p, ps.ByName("id"))
 	if err != nil {
 		a.fail(w, r, err)
@@ -59,6 +64,10 @@ func (a *API) haltExecution(w http.ResponseWriter, r *http.Request, ps httproute
 }
 
 func (a *API) getLogs(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
+	if isSearch(r) {
+		a.searchActor(w, r, p, ps.ByName("id"), ps.ByName("eid"), search.Logs)
+		return
+	}
 	actor, e, text, err := a.svc.GetLogs(r.Context(), p, ps.ByName("id"), ps.ByName("eid"))
 	if err != nil {
 		a.fail(w, r, err)
@@ -89,6 +98,10 @@ func (a *API) getResult(w http.ResponseWriter, r *http.Request, ps httprouter.Pa
 }
 
 func (a *API) listWorkers(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {
+	if isSearch(r) {
+		a.searchActor(w, r, p, ps.ByName("id"), "", search.Workers)
+		return
+	}
 	ws, err := a.svc.ListWorkers(r.Context(), p, ps.ByName("id"))
 	if err != nil {
 		a.fail(w, r, err)

@@ -99,6 +99,7 @@ func (a *API) routes() {
 	r.GET("/actors/:id/workers/:wid", a.authed(a.getWorker))
 	a.sharingRoutes()
 	a.operatorRoutes()
+	a.searchRoutes()
 
 	a.general.GET("/tenants", a.listTenants)
 	a.general.GET("/sites", a.listSites)
