@@ -19,9 +19,12 @@ run: build
 examples:
 	$(GO) run ./examples/build
 
+# The search query parser is also fuzzed for a short, bounded time.
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./search/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseTime$$' -fuzztime 5s ./search/
 
 clean:
 	rm -rf bin

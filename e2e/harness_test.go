@@ -8,12 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ type server struct {
 	database string
 	addr     string
 	cmd      *exec.Cmd
-	output   *bytes.Buffer
+	output   *lockedBuffer
 }
 
 // forEachDB runs fn against a fresh server on SQLite and on PostgreSQL.
@@ -95,34 +96,62 @@ func startServer(t *testing.T, database string, extraArgs ...string) *server {
 func (s *server) start(extraArgs ...string) {
 	t := s.t
 	t.Helper()
-	if s.addr == "" {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		s.addr = ln.Addr().String()
-		ln.Close()
-	}
-	args := []string{"serve", "--listen", s.addr, "--data-dir", s.dataDir, "--log-level", "debug"}
+	// Port 0: the server binds a free port itself and logs it, so no other
+	// process can take the port between our choosing it and the bind.
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", s.dataDir, "--log-level", "debug"}
 	if s.database != "" {
 		args = append(args, "--database", s.database)
 	}
 	s.cmd = exec.Command(binary, append(args, extraArgs...)...)
 	if s.output == nil {
-		s.output = &bytes.Buffer{}
+		s.output = &lockedBuffer{}
 	}
+	mark := s.output.Len()
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	require.NoError(t, s.cmd.Start())
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get(s.url("/v3/tenants"))
-		if err == nil {
-			resp.Body.Close()
-			return
+		if m := listenLine.FindStringSubmatch(s.output.String()[mark:]); m != nil {
+			s.addr = m[1]
+			resp, err := http.Get(s.url("/v3/tenants"))
+			if err == nil {
+				resp.Body.Close()
+				return
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("server did not start: %v\n%s", err, s.output.String())
+			t.Fatalf("server did not start:\n%s", s.output.String())
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// listenLine finds the address in the server's "abaco serving" log line.
+var listenLine = regexp.MustCompile(`msg="abaco serving".* listen=(127\.0\.0\.1:[0-9]+)`)
+
+// lockedBuffer collects the server's output, written by exec's copying
+// goroutines while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *lockedBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
 }
 
 // kill stops the server the hard way, as a crash would.
