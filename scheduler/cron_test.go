@@ -51,7 +51,7 @@ func TestCronFiresAtTheRightHour(t *testing.T) {
 		require.Equal(t, "1", e.Env["_abaco_actor_revision"])
 		require.Equal(t, "http://api", e.APIServer)
 		require.Equal(t, abaco.ExecSubmitted, e.Status)
-		require.Equal(t, []string{"ON"}, notified)
+		require.Equal(t, []string{on.ID}, notified)
 		// cron_on off: no execution, but cron_next_ex still advances.
 		require.Empty(t, executions(off.ID))
 		require.Equal(t, "2030-1-1 7", nextEx(off.ID))

@@ -130,16 +130,16 @@ func TestLinkChainDeliversEveryEventOnceInOrder(t *testing.T) {
 			require.Equal(t, "http://api", e.APIServer)
 			var m map[string]any
 			require.NoError(t, json.Unmarshal(e.Message, &m))
-			require.Equal(t, "A", m["actor_id"])
-			require.Equal(t, "t1_A", m["actor_dbid"])
-			require.Equal(t, "B", m["_abaco_link"])
+			require.Equal(t, a.ID, m["actor_id"])
+			require.Equal(t, "t1_"+a.ID, m["actor_dbid"])
+			require.Equal(t, b.ID, m["_abaco_link"])
 			types = append(types, m["event_type"])
 			execIDs = append(execIDs, m["execution_id"])
 		}
 		require.Equal(t, []any{"ACTOR_READY", "EXECUTION_COMPLETE", "EXECUTION_COMPLETE", "EXECUTION_COMPLETE"}, types)
 		require.Equal(t, []any{nil, "a1", "a2", "a3"}, execIDs, "in the order they happened")
 		mu.Lock()
-		require.Equal(t, []string{"B", "B", "B", "B"}, notified)
+		require.Equal(t, []string{b.ID, b.ID, b.ID, b.ID}, notified)
 		mu.Unlock()
 		ds, err := s.EventList(ctx, "t1", a.ID)
 		require.NoError(t, err)
@@ -158,7 +158,7 @@ func TestLinkChainDeliversEveryEventOnceInOrder(t *testing.T) {
 		require.NoError(t, err)
 		var m map[string]any
 		require.NoError(t, json.Unmarshal(e.Message, &m))
-		require.Equal(t, "B", m["actor_id"])
+		require.Equal(t, b.ID, m["actor_id"])
 		require.Equal(t, sum.Executions[0].ID, m["execution_id"])
 	})
 }
@@ -177,7 +177,7 @@ func TestLinkToVanishedActorIsDropped(t *testing.T) {
 		require.Len(t, ds, 2)
 		for _, dl := range ds {
 			require.Equal(t, abaco.DeliveryFailed, dl.Status, "a link that no longer resolves cannot be delivered")
-			require.Contains(t, dl.LastError, "the linked actor B does not exist")
+			require.Contains(t, dl.LastError, "the linked actor "+b.ID+" does not exist")
 		}
 	})
 }

@@ -48,11 +48,13 @@ func forEachStore(t *testing.T, fn func(t *testing.T, s *storage.Store)) {
 }
 
 // storeActor stores a READY actor of tenant t1.
-func storeActor(t *testing.T, s abaco.Store, id string, edit func(a *abaco.Actor)) *abaco.Actor {
+// storeActor stores an actor named name with a real id (links tell ids
+// from aliases by their form).
+func storeActor(t *testing.T, s abaco.Store, name string, edit func(a *abaco.Actor)) *abaco.Actor {
 	t.Helper()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a := &abaco.Actor{
-		Tenant: "t1", ID: id, Owner: "alice", Image: "abacosamples/test", Stateless: true,
+		Tenant: "t1", ID: abaco.NewID(), Name: &name, Owner: "alice", Image: "abacosamples/test", Stateless: true,
 		Type: "none", Hints: []string{}, DefaultEnvironment: map[string]string{}, Queue: "default",
 		Revision: 1, Status: abaco.ActorSubmitted, State: []byte("{}"), CreateTime: now, LastUpdateTime: now,
 	}
