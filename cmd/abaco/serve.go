@@ -39,6 +39,8 @@ type serveCmd struct {
 	LogLimitBytes      int           `help:"Largest execution log kept, in bytes." env:"ABACO_LOG_LIMIT_BYTES" default:"1000000"`
 	LogLevel           string        `help:"Log level: debug, info, warn or error." env:"ABACO_LOG_LEVEL" default:"info" enum:"debug,info,warn,error"`
 	HostID             string        `help:"Name of this server in worker records and container labels (default: the hostname plus a suffix kept in the data dir)." env:"ABACO_HOST_ID"`
+	Dispatch           bool          `help:"Run queued executions; --no-dispatch only accepts and queues messages (benchmarks of ingest)." env:"ABACO_DISPATCH" default:"true" negatable:""`
+	Pprof              string        `help:"Serve net/http/pprof on this address (e.g. 127.0.0.1:6060); empty: off." env:"ABACO_PPROF"`
 }
 
 func databaseOf(database, dataDir string) string {
@@ -120,7 +122,17 @@ func (s *serveCmd) Run(file *configFile) error {
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	defer stopSched()
 	schedDone := make(chan error, 1)
-	go func() { schedDone <- sched.Run(schedCtx) }()
+	if s.Dispatch {
+		go func() { schedDone <- sched.Run(schedCtx) }()
+	} else {
+		log.Warn("dispatch is off (--no-dispatch): messages queue up and nothing runs")
+		go func() { <-schedCtx.Done(); schedDone <- nil }()
+	}
+	if s.Pprof != "" {
+		if err := servePprof(schedCtx, s.Pprof, log); err != nil {
+			return err
+		}
+	}
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- srv.Serve(ln) }()
 	log.Info("abaco serving", "version", abaco.Version, "listen", ln.Addr().String(), "data_dir", s.DataDir,
