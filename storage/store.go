@@ -67,6 +67,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
 	}
+	configurePool(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
