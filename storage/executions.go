@@ -15,8 +15,6 @@ import (
 // cannot both win it.
 
 var (
-	qExecutionInsert = newQuery(`INSERT INTO executions (` + executionColumns + `)
-		VALUES (` + placeholders(executionColumns) + `)`)
 	qExecutionGet = newQuery(`SELECT ` + executionColumns + ` FROM executions
 		WHERE tenant = ? AND actor_id = ? AND id = ?`)
 	qExecutionSummary = newQuery(`SELECT id, status, message_received_time, start_time,
@@ -66,7 +64,8 @@ func (s *Store) ExecutionCreate(ctx context.Context, e *abaco.Execution) error {
 	if err != nil {
 		return fmt.Errorf("create execution %s: %w", e.ID, err)
 	}
-	if _, err := s.db.ExecContext(ctx, s.sql(qExecutionInsert), r.values()...); err != nil {
+	// Coalesced with concurrent creates into one commit (batch.go).
+	if err := s.inserts.insert(ctx, r.values()); err != nil {
 		if isForeignKeyViolation(err) {
 			err = abaco.ErrNotFound
 		}

@@ -32,6 +32,7 @@ type Store struct {
 	db      *sqlx.DB
 	dialect string
 	queries []string // queryText rebound for the dialect, indexed by query
+	inserts *inserter // group commit of ExecutionCreate (batch.go)
 }
 
 var _ abaco.Store = (*Store)(nil)
@@ -80,6 +81,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 			s.queries[i] = q.sqlite
 		}
 	}
+	s.inserts = newInserter(s)
 	return s, nil
 }
 
@@ -87,7 +89,13 @@ func Open(ctx context.Context, database string) (*Store, error) {
 func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.inserts.close()
+	return s.db.Close()
+}
+
+// errStoreClosed is returned by writes after Close.
+var errStoreClosed = errors.New("store closed")
 
 // A query is the index of one SQL statement in queryText. Queries are
 // declared next to the method that runs them and rebound once, at Open.

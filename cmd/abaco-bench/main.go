@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 )
@@ -62,11 +63,23 @@ func main() {
 	jsonOut := flag.Bool("json", false, "print one JSON object per result instead of a table")
 	binary := flag.String("bin", "", "abaco binary to benchmark (default: build ./cmd/abaco into a temp dir)")
 	smoke := flag.Bool("smoke", false, "run each scenario once at a tiny size (for CI: keeps the harness working, asserts no timings)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process to the file (profiles dispatch, whose server runs in-process; serve --pprof profiles the others)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "abaco-bench:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *name, *db, config{binary: *binary, n: *n, concurrency: *c, smoke: *smoke}, *jsonOut); err != nil {
+	err := run(ctx, *name, *db, config{binary: *binary, n: *n, concurrency: *c, smoke: *smoke}, *jsonOut)
+	pprof.StopCPUProfile()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "abaco-bench:", err)
 		os.Exit(1)
 	}
