@@ -31,7 +31,7 @@ const (
 type Store struct {
 	db      *sqlx.DB
 	dialect string
-	queries []string // queryText rebound for the dialect, indexed by query
+	queries []string  // queryText rebound for the dialect, indexed by query
 	inserts *inserter // group commit of ExecutionCreate (batch.go)
 }
 
