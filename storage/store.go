@@ -51,7 +51,7 @@ const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 func Open(ctx context.Context, database string) (*Store, error) {
 	dialect, driver, dsn := SQLite, "sqlite", strings.TrimPrefix(database, "sqlite:")
 	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
-		dialect, driver, dsn = Postgres, "postgres", database
+		dialect, driver, dsn = Postgres, "postgres", withOneRoundTrip(database)
 	} else {
 		if !strings.HasPrefix(dsn, "file:") { // a URI names its file its own way
 			if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
