@@ -100,9 +100,13 @@ func runScale(ctx context.Context, cfg config, db string, out *output) error {
 		requests = 10
 	}
 	for _, p := range parts {
-		// Warm the path once, then measure.
-		if path, tok := p.path(0); s.get(ctx, path, tok) != nil {
-			return fmt.Errorf("%s: %w", p.name, s.get(ctx, path, tok))
+		// Warm the path and one connection per client (the server's pool
+		// opens them on demand), then measure.
+		if _, err := parallelDo(ctx, 2*cfg.concurrency, cfg.concurrency, func(ctx context.Context, i int) error {
+			path, tok := p.path(i)
+			return s.get(ctx, path, tok)
+		}); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
 		}
 		load := loadAverage()
 		f, err := parallelDo(ctx, requests, cfg.concurrency, func(ctx context.Context, i int) error {
