@@ -132,7 +132,7 @@ func (in *inserter) commit(batch []*insertRequest) {
 		}
 	}
 	for _, r := range live {
-		_, err := in.s.db.ExecContext(ctx, in.stmts[0], r.values...)
+		_, err := in.s.db.ExecContext(ctx, in.s.sql(qExecutionInsert), r.values...)
 		r.done <- err
 	}
 }

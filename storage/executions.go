@@ -15,6 +15,10 @@ import (
 // cannot both win it.
 
 var (
+	// One row; ExecutionCreate batches its rows (batch.go), but other writers
+	// insert single executions inside their own transactions.
+	qExecutionInsert = newQuery(`INSERT INTO executions (` + executionColumns + `)
+		VALUES (` + placeholders(executionColumns) + `)`)
 	qExecutionGet = newQuery(`SELECT ` + executionColumns + ` FROM executions
 		WHERE tenant = ? AND actor_id = ? AND id = ?`)
 	qExecutionSummary = newQuery(`SELECT id, status, message_received_time, start_time,
