@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/julienschmidt/httprouter"
 
@@ -62,7 +63,7 @@ func New(svc *abaco.Service, auth Authenticator, dir Directory, opts Options) *A
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	a := &API{svc: svc, auth: auth, dir: dir, opts: opts, log: opts.Log.With("component", "httpapi")}
+	a := &API{svc: svc, auth: newTokenCache(auth, time.Now), dir: dir, opts: opts, log: opts.Log.With("component", "httpapi")}
 	a.actors, a.named, a.general = a.newRouter(), a.newRouter(), a.newRouter()
 	a.routes()
 	return a

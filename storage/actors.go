@@ -19,6 +19,10 @@ var (
 	qActorGet  = newQuery(`SELECT ` + actorColumns + ` FROM actors WHERE tenant = ? AND id = ?`)
 	qActorList = newQuery(`SELECT ` + actorColumns + ` FROM actors
 		WHERE tenant = ? AND (? = '' OR owner = ?) ORDER BY create_time, id`)
+	// One owner's actors, by the actors_by_owner index; SQLite does not use
+	// the index for qActorList's "(? = '' OR owner = ?)".
+	qActorListOwned = newQuery(`SELECT ` + actorColumns + ` FROM actors
+		WHERE tenant = ? AND owner = ? ORDER BY create_time, id`)
 	qActorListAll = newQuery(`SELECT ` + actorColumns + ` FROM actors ORDER BY tenant, create_time, id`)
 	qActorUpdate  = newQuery(`UPDATE actors SET name = ?, image = ?, description = ?,
 		stateless = ?, privileged = ?, type = ?, link = ?, webhook = ?, token = ?, hints = ?,
@@ -72,7 +76,13 @@ func (s *Store) ActorGet(ctx context.Context, tenant, id string) (*abaco.Actor, 
 
 // ActorList returns a tenant's actors owned by owner ("" for all), oldest first.
 func (s *Store) ActorList(ctx context.Context, tenant, owner string) ([]*abaco.Actor, error) {
-	as, err := s.actors(ctx, qActorList, tenant, owner, owner)
+	var as []*abaco.Actor
+	var err error
+	if owner != "" {
+		as, err = s.actors(ctx, qActorListOwned, tenant, owner)
+	} else {
+		as, err = s.actors(ctx, qActorList, tenant, owner, owner)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list actors of %s: %w", tenant, err)
 	}

@@ -15,6 +15,8 @@ import (
 // cannot both win it.
 
 var (
+	// One row; ExecutionCreate batches its rows (batch.go), but other writers
+	// insert single executions inside their own transactions.
 	qExecutionInsert = newQuery(`INSERT INTO executions (` + executionColumns + `)
 		VALUES (` + placeholders(executionColumns) + `)`)
 	qExecutionGet = newQuery(`SELECT ` + executionColumns + ` FROM executions
@@ -66,7 +68,8 @@ func (s *Store) ExecutionCreate(ctx context.Context, e *abaco.Execution) error {
 	if err != nil {
 		return fmt.Errorf("create execution %s: %w", e.ID, err)
 	}
-	if _, err := s.db.ExecContext(ctx, s.sql(qExecutionInsert), r.values()...); err != nil {
+	// Coalesced with concurrent creates into one commit (batch.go).
+	if err := s.inserts.insert(ctx, r.values()); err != nil {
 		if isForeignKeyViolation(err) {
 			err = abaco.ErrNotFound
 		}

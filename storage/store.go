@@ -31,7 +31,8 @@ const (
 type Store struct {
 	db      *sqlx.DB
 	dialect string
-	queries []string // queryText rebound for the dialect, indexed by query
+	queries []string  // queryText rebound for the dialect, indexed by query
+	inserts *inserter // group commit of ExecutionCreate (batch.go)
 }
 
 var _ abaco.Store = (*Store)(nil)
@@ -50,7 +51,7 @@ const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 func Open(ctx context.Context, database string) (*Store, error) {
 	dialect, driver, dsn := SQLite, "sqlite", strings.TrimPrefix(database, "sqlite:")
 	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
-		dialect, driver, dsn = Postgres, "postgres", database
+		dialect, driver, dsn = Postgres, "postgres", withOneRoundTrip(database)
 	} else {
 		if !strings.HasPrefix(dsn, "file:") { // a URI names its file its own way
 			if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
@@ -67,6 +68,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
 	}
+	configurePool(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
@@ -79,6 +81,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 			s.queries[i] = q.sqlite
 		}
 	}
+	s.inserts = newInserter(s)
 	return s, nil
 }
 
@@ -86,7 +89,13 @@ func Open(ctx context.Context, database string) (*Store, error) {
 func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.inserts.close()
+	return s.db.Close()
+}
+
+// errStoreClosed is returned by writes after Close.
+var errStoreClosed = errors.New("store closed")
 
 // A query is the index of one SQL statement in queryText. Queries are
 // declared next to the method that runs them and rebound once, at Open.

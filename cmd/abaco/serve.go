@@ -43,6 +43,8 @@ type serveCmd struct {
 	ConfigKeyFile      string        `help:"Key file (64 hex digits) sealing secret actor configs (default: <data-dir>/config.key, created on first start)." env:"ABACO_CONFIG_KEY_FILE"`
 	Runtime            string        `help:"Container runtime: docker, apptainer, or auto (Docker when its socket answers, else Apptainer when installed)." env:"ABACO_RUNTIME" default:"auto" enum:"auto,docker,apptainer"`
 	ApptainerCommand   string        `help:"The apptainer executable." env:"ABACO_APPTAINER_COMMAND" default:"apptainer"`
+	Dispatch           bool          `help:"Run queued executions; --no-dispatch only accepts and queues messages (benchmarks of ingest)." env:"ABACO_DISPATCH" default:"true" negatable:""`
+	Pprof              string        `help:"Serve net/http/pprof on this address (e.g. 127.0.0.1:6060); empty: off." env:"ABACO_PPROF"`
 	eventFlags
 	poolFlags
 }
@@ -142,9 +144,19 @@ func (s *serveCmd) Run(file *configFile) error {
 	defer stopSched()
 	go s.sweeper(store, log).Run(schedCtx)
 	schedDone := make(chan error, 1)
-	go func() { schedDone <- sched.Run(schedCtx) }()
+	if s.Dispatch {
+		go func() { schedDone <- sched.Run(schedCtx) }()
+	} else {
+		log.Warn("dispatch is off (--no-dispatch): messages queue up and nothing runs")
+		go func() { <-schedCtx.Done(); schedDone <- nil }()
+	}
 	loopsDone := s.startEventLoops(schedCtx, store, sched, apiServerOf(s.PublicURL, ln), log)
 	defer loopsDone()
+	if s.Pprof != "" {
+		if err := servePprof(schedCtx, s.Pprof, log); err != nil {
+			return err
+		}
+	}
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- srv.Serve(ln) }()
 	log.Info("abaco serving", "version", abaco.Version, "listen", ln.Addr().String(), "data_dir", s.DataDir,

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/abaco-hpc/abaco"
+	"github.com/abaco-hpc/abaco/httpapi"
+	"github.com/abaco-hpc/abaco/identity"
+	"github.com/abaco-hpc/abaco/scheduler"
+	"github.com/abaco-hpc/abaco/storage"
+)
+
+// dispatchActors is how many actors the dispatch scenario spreads its
+// messages over.
+const dispatchActors = 8
+
+// runDispatch measures message → COMPLETE with a runtime that runs nothing.
+// The server (store, scheduler, service, HTTP API) runs in this process,
+// wired as `abaco serve` wires it but with noopRuntime; cfg.concurrency
+// clients post n messages round-robin to 8 stateless actors over HTTP.
+// Throughput is n over the time from the first POST to the last COMPLETE;
+// the latencies are enqueue (the execution committed) → container start.
+func runDispatch(ctx context.Context, cfg config, db string, out *output) error {
+	dir, err := os.MkdirTemp("", "abaco-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	d, err := freshDatabase(ctx, db, dir)
+	if err != nil {
+		return err
+	}
+	defer d.drop()
+	inner, err := storage.Open(ctx, d.url)
+	if err != nil {
+		return err
+	}
+	defer inner.Close()
+	if err := inner.Migrate(ctx); err != nil {
+		return err
+	}
+	store := &timedStore{Store: inner, enqueued: map[string]time.Time{}, finished: make(chan struct{}, cfg.n+64)}
+	rt := newNoopRuntime()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfgA := abaco.DefaultConfig()
+	sched, err := scheduler.NewLocal(store, rt, nil, cfgA, scheduler.Options{RunDir: filepath.Join(dir, "run"), HostID: "bench"}, log)
+	if err != nil {
+		return err
+	}
+	svc := abaco.NewService(store, sched, nil, cfgA, log)
+	key, err := identity.EnsureDevKey(dir)
+	if err != nil {
+		return err
+	}
+	verifier, err := identity.NewVerifier([]identity.Tenant{identity.DevTenant(key)})
+	if err != nil {
+		return err
+	}
+	api := httpapi.New(svc, verifier, noDirectory{}, httpapi.Options{Log: log})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api}
+	go srv.Serve(ln)
+	defer srv.Close()
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedDone := make(chan error, 1)
+	go func() { schedDone <- sched.Run(schedCtx) }()
+	defer func() { stopSched(); <-schedDone }()
+
+	token, err := identity.Mint(key, identity.Claims{Tenant: "dev", User: "bench", TTL: time.Hour})
+	if err != nil {
+		return err
+	}
+	s := &server{addr: ln.Addr().String(), token: token,
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.concurrency + 4}, Timeout: time.Minute}}
+	actors := make([]string, dispatchActors)
+	for i := range actors {
+		if actors[i], err = s.createActor(ctx, map[string]any{"image": "bench/noop", "name": "dispatch" + strconv.Itoa(i), "stateless": true}); err != nil {
+			return err
+		}
+	}
+	for _, id := range actors {
+		if err := s.waitActor(ctx, id, abaco.ActorReady); err != nil {
+			return err
+		}
+	}
+
+	load := loadAverage()
+	start := time.Now()
+	ids := make([]string, cfg.n)
+	if _, err := parallelDo(ctx, cfg.n, cfg.concurrency, func(ctx context.Context, i int) error {
+		var err error
+		ids[i], err = s.send(ctx, actors[i%len(actors)], "message "+strconv.Itoa(i))
+		return err
+	}); err != nil {
+		return err
+	}
+	timeout := time.After(max(2*time.Minute, time.Duration(cfg.n)*5*time.Millisecond))
+	for done := 0; done < cfg.n; done++ {
+		select {
+		case <-store.finished:
+		case <-timeout:
+			return fmt.Errorf("only %d of %d executions finished in time", done, cfg.n)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	elapsed := time.Since(start)
+	lat := make([]time.Duration, 0, cfg.n)
+	for _, id := range ids {
+		started, ok := rt.startedAt(id)
+		enq, ok2 := store.enqueuedAt(id)
+		if ok && ok2 {
+			lat = append(lat, started.Sub(enq))
+		}
+	}
+	r := &Result{Scenario: "dispatch", DB: db, N: cfg.n, Concurrency: cfg.concurrency,
+		Ours: figures(cfg.n, elapsed, lat), RSSMB: peakRSSMB(os.Getpid()), Load: load,
+		Note: "per_s: message POST → COMPLETE; p50/p99: enqueue → container start; rss is the bench process (server in-process)"}
+	r.Ours.PerS = round(float64(cfg.n)/elapsed.Seconds(), 1)
+	out.add(r)
+	return nil
+}
+
+// timedStore notes when each execution was committed and signals each
+// finish, for the dispatch scenario's clocks.
+type timedStore struct {
+	abaco.Store
+	mu       sync.Mutex
+	enqueued map[string]time.Time
+	finished chan struct{}
+}
+
+func (t *timedStore) ExecutionCreate(ctx context.Context, e *abaco.Execution) error {
+	if err := t.Store.ExecutionCreate(ctx, e); err != nil {
+		return err
+	}
+	now := time.Now()
+	t.mu.Lock()
+	t.enqueued[e.ID] = now
+	t.mu.Unlock()
+	return nil
+}
+
+func (t *timedStore) ExecutionFinish(ctx context.Context, p abaco.ExecutionFinishParams) (bool, error) {
+	ok, err := t.Store.ExecutionFinish(ctx, p)
+	if ok {
+		select {
+		case t.finished <- struct{}{}:
+		default:
+		}
+	}
+	return ok, err
+}
+
+func (t *timedStore) enqueuedAt(id string) (time.Time, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v, ok := t.enqueued[id]
+	return v, ok
+}
+
+type noDirectory struct{}
+
+func (noDirectory) TenantList() any { return []any{} }
+func (noDirectory) SiteList() any   { return []any{} }

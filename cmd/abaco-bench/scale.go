@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the SQLite driver, to load the database in bulk
+)
+
+// Scale layout: n executions over n/executionsPerActor actors, owned by
+// scaleUsers users, so a user's actor list and an actor's execution list
+// are both about 100 long.
+const (
+	executionsPerActor = 100
+	scaleUsers         = 100
+	scaleRequests      = 400 // per measured part
+)
+
+// runScale loads n executions (with their logs) and n/100 actors straight
+// into the server's database, then measures API reads at cfg.concurrency:
+// list actors, list an actor's executions, get an execution, get its logs,
+// and the searches of the search issue when /actors/search answers
+// (otherwise one "not available" line each, to fill in once it does).
+func runScale(ctx context.Context, cfg config, db string, out *output) error {
+	s, err := startServer(ctx, cfg.binary, db, cfg.concurrency, "--no-dispatch")
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	template, err := s.createActor(ctx, map[string]any{"image": "abacosamples/wc", "name": "scale"})
+	if err != nil {
+		return err
+	}
+	if _, err := s.send(ctx, template, "template message"); err != nil {
+		return err
+	}
+	nActors := max(2, cfg.n/executionsPerActor)
+	t0 := time.Now()
+	if err := bulkLoad(ctx, s.db, template, nActors, cfg.n); err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	fmt.Fprintf(out.progress(), "  loaded %d actors, %d executions in %s\n", nActors, cfg.n, time.Since(t0).Round(time.Millisecond))
+
+	tokens := make([]string, scaleUsers)
+	for i := range tokens {
+		if tokens[i], err = s.mint("user" + strconv.Itoa(i)); err != nil {
+			return err
+		}
+	}
+	// Request i reads actor k (owned by user k%100) and its execution j.
+	actorOf := func(i int) (string, string) {
+		k := 1 + (i*7919)%(nActors-1)
+		return template + "x" + strconv.Itoa(k), tokens[k%scaleUsers]
+	}
+	execOf := func(i int) string {
+		k := 1 + (i*7919)%(nActors-1)
+		// Executions of actor k are e(k-1), e(k-1)+(nActors-1), …
+		return "e" + strconv.Itoa(k-1+((i/7)%executionsPerActor)*(nActors-1))
+	}
+	parts := []struct {
+		name string
+		path func(i int) (string, string)
+	}{
+		{"list actors", func(i int) (string, string) { _, tok := actorOf(i); return "/v3/actors", tok }},
+		{"list executions", func(i int) (string, string) { a, tok := actorOf(i); return "/v3/actors/" + a + "/executions", tok }},
+		{"get actor", func(i int) (string, string) { a, tok := actorOf(i); return "/v3/actors/" + a, tok }},
+		{"get execution", func(i int) (string, string) {
+			a, tok := actorOf(i)
+			return "/v3/actors/" + a + "/executions/" + execOf(i), tok
+		}},
+		{"get logs", func(i int) (string, string) {
+			a, tok := actorOf(i)
+			return "/v3/actors/" + a + "/executions/" + execOf(i) + "/logs", tok
+		}},
+	}
+	searchOK := s.answers(ctx, "/v3/actors/search/executions?status=COMPLETE", tokens[1])
+	searches := []struct {
+		name string
+		path func(i int) (string, string)
+	}{
+		{"search 2 fields", func(i int) (string, string) {
+			a, tok := actorOf(i)
+			return "/v3/actors/search/executions?status=COMPLETE&actor_id=" + a, tok
+		}},
+		{"search full text", func(i int) (string, string) {
+			_, tok := actorOf(i)
+			return "/v3/actors/search/logs?search=" + strconv.Itoa(i%1000) + "+words", tok
+		}},
+	}
+	if searchOK {
+		parts = append(parts, searches...)
+	}
+	requests := scaleRequests
+	if cfg.smoke {
+		requests = 10
+	}
+	for _, p := range parts {
+		// Warm the path and one connection per client (the server's pool
+		// opens them on demand), then measure.
+		if _, err := parallelDo(ctx, 2*cfg.concurrency, cfg.concurrency, func(ctx context.Context, i int) error {
+			path, tok := p.path(i)
+			return s.get(ctx, path, tok)
+		}); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		load := loadAverage()
+		f, err := parallelDo(ctx, requests, cfg.concurrency, func(ctx context.Context, i int) error {
+			path, tok := p.path(i)
+			return s.get(ctx, path, tok)
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		out.add(&Result{Scenario: "scale", Name: p.name, DB: db, N: cfg.n, Concurrency: cfg.concurrency, Ours: f, RSSMB: s.rss(), Load: load})
+	}
+	if !searchOK {
+		for _, p := range searches {
+			out.add(&Result{Scenario: "scale", Name: p.name, DB: db, N: cfg.n, Concurrency: cfg.concurrency, RSSMB: s.rss(), Load: loadAverage(),
+				Note: "search: not available (GET /v3/actors/search/executions does not answer 200)"})
+		}
+	}
+	return nil
+}
+
+// answers reports whether GET path answers 200.
+func (s *server) answers(ctx context.Context, path, token string) bool {
+	return s.get(ctx, path, token) == nil
+}
+
+// get reads path as the token's user and fails on a non-200 answer.
+func (s *server) get(ctx context.Context, path, token string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", s.url(path), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Tapis-Token", token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	if _, err := copyBody(&b, resp); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %d %.300s", path, resp.StatusCode, b.String())
+	}
+	return nil
+}
+
+// bulkLoad copies the template actor nActors-1 times (ids template+"x"+k,
+// owner user(k%100), with an owner permission) and the template's one
+// message n times as finished executions with logs, spread round-robin
+// over the copies. It writes SQL straight to the database: going through
+// the API would take longer than the measurement by far.
+func bulkLoad(ctx context.Context, d *database, template string, nActors, n int) error {
+	driver := "sqlite"
+	if d.kind == "postgres" {
+		driver = "postgres"
+	}
+	db, err := sql.Open(driver, d.url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	// A numbers table makes the copies one INSERT … SELECT each on both
+	// dialects.
+	if _, err := db.ExecContext(ctx, `CREATE TABLE bench_numbers (i BIGINT PRIMARY KEY)`); err != nil {
+		return err
+	}
+	defer db.ExecContext(context.WithoutCancel(ctx), `DROP TABLE bench_numbers`)
+	count := max(n, nActors)
+	for lo := 0; lo < count; lo += 50000 {
+		hi := min(count, lo+50000) - 1
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO bench_numbers (i)
+			WITH RECURSIVE s(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM s WHERE i < %d) SELECT i FROM s`, lo, hi)); err != nil {
+			return err
+		}
+	}
+	t := quote(template)
+	stmts := []string{
+		`INSERT INTO actors (tenant, id, owner, name, image, description, stateless, privileged, type, link,
+			webhook, token, hints, default_environment, max_workers, mem_limit, max_cpus, use_container_uid,
+			run_as_executor, queue, revision, status, status_message, state, log_ex, cron_schedule, cron_on,
+			cron_next_ex, create_time, last_update_time)
+		SELECT a.tenant, a.id || 'x' || CAST(n.i AS TEXT), 'user' || CAST(n.i % ` + strconv.Itoa(scaleUsers) + ` AS TEXT),
+			a.name || CAST(n.i AS TEXT), a.image, a.description, a.stateless, a.privileged, a.type, a.link,
+			a.webhook, a.token, a.hints, a.default_environment, a.max_workers, a.mem_limit, a.max_cpus, a.use_container_uid,
+			a.run_as_executor, a.queue, a.revision, 'READY', a.status_message, a.state, a.log_ex, a.cron_schedule, a.cron_on,
+			a.cron_next_ex, a.create_time + n.i, a.last_update_time
+		FROM actors a, bench_numbers n WHERE a.id = ` + t + ` AND n.i BETWEEN 1 AND ` + strconv.Itoa(nActors-1),
+		`INSERT INTO permissions (tenant, kind, resource, username, level)
+		SELECT tenant, 'actor', id, owner, 3 FROM actors WHERE id LIKE ` + quote(template+"x%"),
+	}
+	for lo := 0; lo < n; lo += 100000 {
+		hi := min(n, lo+100000) - 1
+		rng := fmt.Sprintf(" AND n.i BETWEEN %d AND %d", lo, hi)
+		actor := `e.actor_id || 'x' || CAST(1 + n.i % ` + strconv.Itoa(nActors-1) + ` AS TEXT)`
+		stmts = append(stmts,
+			`INSERT INTO executions (id, tenant, actor_id, executor, username, status, message, content_type, env,
+				api_server, message_received_time, start_time, finish_time, runtime, cpu, io, exit_code, final_state)
+			SELECT 'e' || CAST(n.i AS TEXT), e.tenant, `+actor+`, e.executor, e.username, 'COMPLETE', e.message,
+				e.content_type, e.env, e.api_server, e.message_received_time + n.i, e.message_received_time + n.i + 5,
+				e.message_received_time + n.i + 105, 0, 1000000, 0, 0, '{}'
+			FROM executions e, bench_numbers n WHERE e.actor_id = `+t+rng,
+			`INSERT INTO logs (execution_id, tenant, actor_id, text, expires_at)
+			SELECT 'e' || CAST(n.i AS TEXT), e.tenant, `+actor+`,
+				'Number of words is: ' || CAST(n.i % 1000 AS TEXT) || ' words counted by bench', NULL
+			FROM executions e, bench_numbers n WHERE e.actor_id = `+t+rng)
+	}
+	stmts = append(stmts, `ANALYZE`)
+	for _, q := range stmts {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%w\n%s", err, q)
+		}
+	}
+	return nil
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
