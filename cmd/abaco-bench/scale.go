@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/abaco-hpc/abaco"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,7 +42,8 @@ func runScale(ctx context.Context, cfg config, db string, out *output) error {
 	}
 	nActors := max(2, cfg.n/executionsPerActor)
 	t0 := time.Now()
-	if err := bulkLoad(ctx, s.db, template, nActors, cfg.n); err != nil {
+	actorIDs, err := bulkLoad(ctx, s.db, template, nActors, cfg.n)
+	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
 	fmt.Fprintf(out.progress(), "  loaded %d actors, %d executions in %s\n", nActors, cfg.n, time.Since(t0).Round(time.Millisecond))
@@ -55,7 +57,7 @@ func runScale(ctx context.Context, cfg config, db string, out *output) error {
 	// Request i reads actor k (owned by user k%100) and its execution j.
 	actorOf := func(i int) (string, string) {
 		k := 1 + (i*7919)%(nActors-1)
-		return template + "x" + strconv.Itoa(k), tokens[k%scaleUsers]
+		return actorIDs[k], tokens[k%scaleUsers]
 	}
 	execOf := func(i int) string {
 		k := 1 + (i*7919)%(nActors-1)
@@ -154,26 +156,27 @@ func (s *server) get(ctx context.Context, path, token string) error {
 	return nil
 }
 
-// bulkLoad copies the template actor nActors-1 times (ids template+"x"+k,
-// owner user(k%100), with an owner permission) and the template's one
-// message n times as finished executions with logs, spread round-robin
-// over the copies. It writes SQL straight to the database: going through
-// the API would take longer than the measurement by far.
-func bulkLoad(ctx context.Context, d *database, template string, nActors, n int) error {
+// bulkLoad copies the template actor nActors-1 times (copy k gets a fresh
+// real id, returned as ids[k], and owner user(k%100) with an owner
+// permission) and the template's one message n times as finished executions
+// with logs, spread round-robin over the copies. It writes SQL straight to
+// the database: going through the API would take longer than the
+// measurement by far.
+func bulkLoad(ctx context.Context, d *database, template string, nActors, n int) ([]string, error) {
 	driver := "sqlite"
 	if d.kind == "postgres" {
 		driver = "postgres"
 	}
 	db, err := sql.Open(driver, d.url)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	// A numbers table makes the copies one INSERT … SELECT each on both
 	// dialects.
 	if _, err := db.ExecContext(ctx, `CREATE TABLE bench_numbers (i BIGINT PRIMARY KEY)`); err != nil {
-		return err
+		return nil, err
 	}
 	defer db.ExecContext(context.WithoutCancel(ctx), `DROP TABLE bench_numbers`)
 	count := max(n, nActors)
@@ -181,7 +184,24 @@ func bulkLoad(ctx context.Context, d *database, template string, nActors, n int)
 		hi := min(count, lo+50000) - 1
 		if _, err := db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO bench_numbers (i)
 			WITH RECURSIVE s(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM s WHERE i < %d) SELECT i FROM s`, lo, hi)); err != nil {
-			return err
+			return nil, err
+		}
+	}
+	// Actor ids must be real ids (an identifier that is not one is taken
+	// for an alias), and SQL cannot make them: a table maps k to its id.
+	if _, err := db.ExecContext(ctx, `CREATE TABLE bench_ids (i BIGINT PRIMARY KEY, id TEXT NOT NULL)`); err != nil {
+		return nil, err
+	}
+	defer db.ExecContext(context.WithoutCancel(ctx), `DROP TABLE bench_ids`)
+	ids := make([]string, nActors)
+	for lo := 1; lo < nActors; lo += 1000 {
+		var values []string
+		for k := lo; k < min(nActors, lo+1000); k++ {
+			ids[k] = abaco.NewID()
+			values = append(values, fmt.Sprintf("(%d, '%s')", k, ids[k]))
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO bench_ids (i, id) VALUES `+strings.Join(values, ", ")); err != nil {
+			return nil, err
 		}
 	}
 	t := quote(template)
@@ -190,38 +210,39 @@ func bulkLoad(ctx context.Context, d *database, template string, nActors, n int)
 			webhook, token, hints, default_environment, max_workers, mem_limit, max_cpus, use_container_uid,
 			run_as_executor, queue, revision, status, status_message, state, log_ex, cron_schedule, cron_on,
 			cron_next_ex, create_time, last_update_time)
-		SELECT a.tenant, a.id || 'x' || CAST(n.i AS TEXT), 'user' || CAST(n.i % ` + strconv.Itoa(scaleUsers) + ` AS TEXT),
+		SELECT a.tenant, b.id, 'user' || CAST(n.i % ` + strconv.Itoa(scaleUsers) + ` AS TEXT),
 			a.name || CAST(n.i AS TEXT), a.image, a.description, a.stateless, a.privileged, a.type, a.link,
 			a.webhook, a.token, a.hints, a.default_environment, a.max_workers, a.mem_limit, a.max_cpus, a.use_container_uid,
 			a.run_as_executor, a.queue, a.revision, 'READY', a.status_message, a.state, a.log_ex, a.cron_schedule, a.cron_on,
 			a.cron_next_ex, a.create_time + n.i, a.last_update_time
-		FROM actors a, bench_numbers n WHERE a.id = ` + t + ` AND n.i BETWEEN 1 AND ` + strconv.Itoa(nActors-1),
+		FROM actors a, bench_numbers n, bench_ids b WHERE a.id = ` + t + ` AND b.i = n.i AND n.i BETWEEN 1 AND ` + strconv.Itoa(nActors-1),
 		`INSERT INTO permissions (tenant, kind, resource, username, level)
-		SELECT tenant, 'actor', id, owner, 3 FROM actors WHERE id LIKE ` + quote(template+"x%"),
+		SELECT tenant, 'actor', id, owner, 3 FROM actors WHERE id IN (SELECT id FROM bench_ids)`,
 	}
 	for lo := 0; lo < n; lo += 100000 {
 		hi := min(n, lo+100000) - 1
 		rng := fmt.Sprintf(" AND n.i BETWEEN %d AND %d", lo, hi)
-		actor := `e.actor_id || 'x' || CAST(1 + n.i % ` + strconv.Itoa(nActors-1) + ` AS TEXT)`
+		actor := `b.id`
+		join := ` AND b.i = 1 + n.i % ` + strconv.Itoa(nActors-1)
 		stmts = append(stmts,
 			`INSERT INTO executions (id, tenant, actor_id, executor, username, status, message, content_type, env,
 				api_server, message_received_time, start_time, finish_time, runtime, cpu, io, exit_code, final_state)
 			SELECT 'e' || CAST(n.i AS TEXT), e.tenant, `+actor+`, e.executor, e.username, 'COMPLETE', e.message,
 				e.content_type, e.env, e.api_server, e.message_received_time + n.i, e.message_received_time + n.i + 5,
 				e.message_received_time + n.i + 105, 0, 1000000, 0, 0, '{}'
-			FROM executions e, bench_numbers n WHERE e.actor_id = `+t+rng,
+			FROM executions e, bench_numbers n, bench_ids b WHERE e.actor_id = `+t+join+rng,
 			`INSERT INTO logs (execution_id, tenant, actor_id, text, expires_at)
 			SELECT 'e' || CAST(n.i AS TEXT), e.tenant, `+actor+`,
 				'Number of words is: ' || CAST(n.i % 1000 AS TEXT) || ' words counted by bench', NULL
-			FROM executions e, bench_numbers n WHERE e.actor_id = `+t+rng)
+			FROM executions e, bench_numbers n, bench_ids b WHERE e.actor_id = `+t+join+rng)
 	}
 	stmts = append(stmts, `ANALYZE`)
 	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("%w\n%s", err, q)
+			return nil, fmt.Errorf("%w\n%s", err, q)
 		}
 	}
-	return nil
+	return ids, nil
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
