@@ -24,15 +24,28 @@ var (
 	// A user's own row, when present, decides; ABACO_WORLD counts only
 	// without one. NONE rows are never stored, so any row is READ or above.
 	qActorListReadable = newQuery(`SELECT ` + actorColumns + ` FROM actors a
-		WHERE a.tenant = ? AND (a.owner = ?
-			OR EXISTS (SELECT 1 FROM permissions p WHERE p.tenant = a.tenant AND p.kind = 'actor'
-				AND p.resource = a.id AND p.username = ? AND p.level >= 1)
-			OR (NOT EXISTS (SELECT 1 FROM permissions p WHERE p.tenant = a.tenant AND p.kind = 'actor'
-				AND p.resource = a.id AND p.username = ?)
-				AND EXISTS (SELECT 1 FROM permissions p WHERE p.tenant = a.tenant AND p.kind = 'actor'
-				AND p.resource = a.id AND p.username = 'ABACO_WORLD' AND p.level >= 1)))
+		WHERE a.tenant = ? AND a.id IN (` + readableActorIDs + `)
 		ORDER BY a.create_time, a.id`)
 )
+
+// readableActorIDs selects the ids of the actors of a tenant that a user
+// may read (reference §12): those the user owns, those where the user's own
+// row is at least READ, and those public through ABACO_WORLD where the user
+// has no row of their own (the user's own row decides). Each branch is an
+// index lookup, so the cost follows what the user may see, not the size of
+// the tenant. Arguments: tenant, user, tenant, user, tenant, user.
+const readableActorIDs = `SELECT o.id FROM actors o WHERE o.tenant = ? AND o.owner = ?
+	UNION SELECT u.resource FROM permissions u
+		WHERE u.tenant = ? AND u.username = ? AND u.kind = 'actor' AND u.level >= 1
+	UNION SELECT w.resource FROM permissions w
+		WHERE w.tenant = ? AND w.username = 'ABACO_WORLD' AND w.kind = 'actor' AND w.level >= 1
+		AND NOT EXISTS (SELECT 1 FROM permissions x WHERE x.tenant = w.tenant AND x.kind = 'actor'
+			AND x.resource = w.resource AND x.username = ?)`
+
+// readableArgs are readableActorIDs' arguments.
+func readableArgs(tenant, user string) []any {
+	return []any{tenant, user, tenant, user, tenant, user}
+}
 
 type permissionRow struct {
 	Username string `db:"username"`
@@ -98,7 +111,7 @@ func (s *Store) PermissionDeleteResource(ctx context.Context, tenant string, kin
 
 // ActorListReadable returns the actors user owns or may read.
 func (s *Store) ActorListReadable(ctx context.Context, tenant, user string) ([]*abaco.Actor, error) {
-	as, err := s.actors(ctx, qActorListReadable, tenant, user, user, user)
+	as, err := s.actors(ctx, qActorListReadable, append([]any{tenant}, readableArgs(tenant, user)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list actors %s may read: %w", user, err)
 	}

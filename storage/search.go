@@ -79,18 +79,6 @@ func column(c search.Collection, field string) string {
 	return "t." + field
 }
 
-// visibleToUser is the read rule of reference §12 in SQL: the owner, or a
-// user whose own permissions row on the actor is at least READ, or, when
-// the user has no row, whose ABACO_WORLD row is. Admins get no bypass in
-// search (reference §16). %[1]s is the alias of the actors table. Other
-// collections filter on the set of visible actors (a semi-join computed
-// once), not row by row: a tenant may have millions of executions.
-const visibleToUser = `(%[1]s.owner = ? OR COALESCE(
-	(SELECT p.level FROM permissions p WHERE p.tenant = %[1]s.tenant AND p.kind = 'actor'
-		AND p.resource = %[1]s.id AND p.username = ?),
-	(SELECT p.level FROM permissions p WHERE p.tenant = %[1]s.tenant AND p.kind = 'actor'
-		AND p.resource = %[1]s.id AND p.username = 'ABACO_WORLD'), 0) >= 1)`
-
 // sqlBuilder collects SQL text and its arguments, with ? placeholders.
 type sqlBuilder struct {
 	postgres bool
@@ -113,12 +101,15 @@ func (s *Store) searchSQL(table searchTable, p abaco.SearchParams, few bool) (co
 	q := p.Query
 	pg := s.dialect == Postgres
 	where := &sqlBuilder{postgres: pg}
-	if table.coll == search.Actors {
-		where.add(` WHERE t.tenant = ? AND `+fmt.Sprintf(visibleToUser, "t"), p.Tenant, p.User, p.User)
-	} else {
-		where.add(` WHERE t.tenant = ? AND t.actor_id IN (SELECT v.id FROM actors v WHERE v.tenant = ? AND `+
-			fmt.Sprintf(visibleToUser, "v")+`)`, p.Tenant, p.Tenant, p.User, p.User)
+	// Only the caller's tenant and the actors the caller may read; admins
+	// get no bypass in search (reference §16). Other collections filter on
+	// that set of actors, computed once, not row by row.
+	visible := "t.id"
+	if table.coll != search.Actors {
+		visible = "t.actor_id"
 	}
+	where.add(` WHERE t.tenant = ? AND `+visible+` IN (`+readableActorIDs+`)`,
+		append([]any{p.Tenant}, readableArgs(p.Tenant, p.User)...)...)
 	if p.ActorID != "" {
 		where.add(` AND t.`+table.actor+` = ?`, p.ActorID)
 	}
