@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,42 +16,6 @@ import (
 	"github.com/abaco-hpc/abaco/runtimes/docker"
 	"github.com/abaco-hpc/abaco/storage"
 )
-
-// manualClock is a clock the test moves.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// forEachDB runs fn with a fresh, migrated store of each dialect.
-func forEachDB(t *testing.T, fn func(t *testing.T, store *storage.Store)) {
-	for _, dialect := range []string{storage.SQLite, storage.Postgres} {
-		t.Run(dialect, func(t *testing.T) {
-			t.Parallel()
-			database := filepath.Join(t.TempDir(), "abaco.db")
-			if dialect == storage.Postgres {
-				database = testenv.PostgresURL(t)
-			}
-			store, err := storage.Open(t.Context(), database)
-			require.NoError(t, err)
-			t.Cleanup(func() { store.Close() })
-			require.NoError(t, store.Migrate(t.Context()))
-			fn(t, store)
-		})
-	}
-}
 
 // newTestLocal builds a scheduler that is not running: tests drive its
 // passes themselves, under a clock they move.
@@ -81,9 +44,9 @@ func workerIDs(t *testing.T, store abaco.Store, a *abaco.Actor) []string {
 }
 
 func TestPoolScalesUpAndDownWithTheClock(t *testing.T) {
-	forEachDB(t, func(t *testing.T, store *storage.Store) {
+	forEachStore(t, func(t *testing.T, store *storage.Store) {
 		ctx := t.Context()
-		clock := &manualClock{now: t0}
+		clock := newFakeClock(t0)
 		s := newTestLocal(t, store, runtimes.Unavailable{}, clock, Options{MaxWorkersPerActor: 3})
 		a := readyActor("stateless", true)
 		require.NoError(t, store.ActorCreate(ctx, a))
@@ -119,9 +82,9 @@ func TestPoolScalesUpAndDownWithTheClock(t *testing.T) {
 }
 
 func TestPoolSyncHintKeepsAWarmWorker(t *testing.T) {
-	forEachDB(t, func(t *testing.T, store *storage.Store) {
+	forEachStore(t, func(t *testing.T, store *storage.Store) {
 		ctx := t.Context()
-		clock := &manualClock{now: t0}
+		clock := newFakeClock(t0)
 		s := newTestLocal(t, store, runtimes.Unavailable{}, clock, Options{})
 		a := readyActor("sync", true, "sync")
 		require.NoError(t, store.ActorCreate(ctx, a))
@@ -140,9 +103,9 @@ func TestPoolSyncHintKeepsAWarmWorker(t *testing.T) {
 }
 
 func TestPoolStatefulActorHasExactlyOneWorker(t *testing.T) {
-	forEachDB(t, func(t *testing.T, store *storage.Store) {
+	forEachStore(t, func(t *testing.T, store *storage.Store) {
 		ctx := t.Context()
-		clock := &manualClock{now: t0}
+		clock := newFakeClock(t0)
 		s := newTestLocal(t, store, runtimes.Unavailable{}, clock, Options{})
 		a := readyActor("stateful", false)
 		require.NoError(t, store.ActorCreate(ctx, a))
@@ -186,9 +149,9 @@ func TestPoolStatefulActorHasExactlyOneWorker(t *testing.T) {
 }
 
 func TestStopBusyWorkerAfterItsExecution(t *testing.T) {
-	forEachDB(t, func(t *testing.T, store *storage.Store) {
+	forEachStore(t, func(t *testing.T, store *storage.Store) {
 		ctx := t.Context()
-		s := newTestLocal(t, store, runtimes.Unavailable{}, &manualClock{now: t0}, Options{})
+		s := newTestLocal(t, store, runtimes.Unavailable{}, newFakeClock(t0), Options{})
 		a := readyActor("stop", true)
 		require.NoError(t, store.ActorCreate(ctx, a))
 		w := s.takeWorker(ctx, a)
@@ -214,9 +177,9 @@ func TestRescue(t *testing.T) {
 	testenv.RequireDocker(t)
 	rt, err := docker.New(docker.Options{})
 	require.NoError(t, err)
-	forEachDB(t, func(t *testing.T, store *storage.Store) {
+	forEachStore(t, func(t *testing.T, store *storage.Store) {
 		ctx := t.Context()
-		clock := &manualClock{now: time.Now().UTC().Truncate(time.Millisecond)}
+		clock := newFakeClock(time.Now().UTC().Truncate(time.Millisecond))
 		var mu sync.Mutex
 		finished := map[string]int{}
 		s := newTestLocal(t, store, rt, clock, Options{OnFinished: func(status string, _ time.Duration) {

@@ -14,9 +14,9 @@ import (
 // a newer one of the same worker is dropped, and so is one that would bring
 // a deleted record back.
 func TestWorkerWritesKeepTheirOrder(t *testing.T) {
-	forEachDB(t, func(t *testing.T, store *storage.Store) {
+	forEachStore(t, func(t *testing.T, store *storage.Store) {
 		ctx := t.Context()
-		s := newTestLocal(t, store, runtimes.Unavailable{}, &manualClock{now: t0}, Options{})
+		s := newTestLocal(t, store, runtimes.Unavailable{}, newFakeClock(t0), Options{})
 		a := readyActor("ordered", true)
 		w := s.newWorker(a, t0)
 
