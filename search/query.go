@@ -146,9 +146,9 @@ func Parse(c Collection, v url.Values) (*Query, error) {
 					q.Phrases = append(q.Phrases, s)
 				}
 			}
-		case "limit", "skip":
+		case "limit", "skip", "offset": // tapipy's list calls send offset
 			max := MaxLimit
-			if key == "skip" {
+			if key != "limit" {
 				max = MaxSkip
 			}
 			if len(vals) != 1 {

@@ -86,6 +86,12 @@ func TestParsePagingAndText(t *testing.T) {
 
 	q = parse(t, Actors, "status=READY&status.neq=ERROR")
 	require.Len(t, q.Filters, 2)
+
+	// tapipy's list_actors(limit=, offset=) pages with offset.
+	q = parse(t, Actors, "limit=5&offset=10")
+	require.Equal(t, 5, q.Limit)
+	require.Equal(t, 10, q.Skip)
+	require.Empty(t, q.Filters)
 }
 
 func TestParseErrorsNameTheParameter(t *testing.T) {
