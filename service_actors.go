@@ -67,7 +67,6 @@ func (s *Service) CreateActor(ctx context.Context, p Principal, spec ActorSpec) 
 	if err := s.store.ActorCreate(ctx, a); err != nil {
 		return nil, internal(err, "create actor")
 	}
-	s.recordOwner(ctx, a)
 	s.sched.ActorChanged(a.Tenant, a.ID)
 	return a, nil
 }
@@ -128,7 +127,6 @@ func (s *Service) DeleteActor(ctx context.Context, p Principal, id string) error
 	if err := s.store.ActorDelete(ctx, a.Tenant, a.ID); err != nil {
 		return notFound(err, "No actor found with identifier: "+id+".")
 	}
-	s.forgetSharing(ctx, a)
 	s.sched.ActorDeleted(a.Tenant, a.ID)
 	return nil
 }

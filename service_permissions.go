@@ -5,24 +5,6 @@ import (
 	"strings"
 )
 
-// recordOwner writes the owner's UPDATE row, as the reference does, so that
-// the permissions map shows the owner. The owner rule in levelOf holds
-// without the row, so a failure here is logged, not returned.
-func (s *Service) recordOwner(ctx context.Context, a *Actor) {
-	err := s.store.PermissionSet(ctx, PermissionRow{Tenant: a.Tenant, Kind: KindActor, Resource: a.ID, User: a.Owner, Level: LevelUpdate})
-	if err != nil {
-		s.log.Warn("could not record the owner's permission", "actor", a.ID, "err", err)
-	}
-}
-
-// forgetSharing removes a deleted actor's permission rows and nonces; their
-// absence only matters if the id were ever reused, so failures are logged.
-func (s *Service) forgetSharing(ctx context.Context, a *Actor) {
-	if err := s.store.SharingDeleteActor(ctx, a.Tenant, a.ID); err != nil {
-		s.log.Warn("could not delete the sharing of a deleted actor", "actor", a.ID, "err", err)
-	}
-}
-
 // PermissionGrant is a POST to a permissions endpoint as decoded from the
 // wire; empty strings were not sent.
 type PermissionGrant struct {

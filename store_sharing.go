@@ -41,8 +41,6 @@ type sharingStore interface {
 	// NonceRedeem spends one use of the nonce if it has one left (or is
 	// unlimited), in one conditional UPDATE; it reports whether it did.
 	NonceRedeem(ctx context.Context, tenant, id string, now time.Time) (bool, error)
-	// SharingDeleteActor removes an actor's permission rows and nonces.
-	SharingDeleteActor(ctx context.Context, tenant, actorID string) error
 
 	// ConfigCreate inserts a config and its creator's UPDATE row in one
 	// transaction; an existing name is a Conflict.

@@ -36,7 +36,8 @@ var (
 	qActorSetState = newQuery(`UPDATE actors SET state = ?, last_update_time = ?
 		WHERE tenant = ? AND id = ?`)
 
-	// ActorDelete runs these in order, children first.
+	// ActorDelete runs these in order, children first (then the actor's
+	// nonces and permission rows, declared with them in nonces.go).
 	qActorDeleteResults = newQuery(`DELETE FROM results WHERE execution_id IN
 		(SELECT id FROM executions WHERE tenant = ? AND actor_id = ?)`)
 	qActorDeleteLogs       = newQuery(`DELETE FROM logs WHERE tenant = ? AND actor_id = ?`)
@@ -51,12 +52,12 @@ func (s *Store) ActorCreate(ctx context.Context, a *abaco.Actor) error {
 	if err != nil {
 		return fmt.Errorf("create actor %s: %w", a.ID, err)
 	}
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qActorInsert), r.values()...))
+	// The owner's UPDATE row is written with the actor, as the reference
+	// keeps it, so the permissions map always shows the owner.
+	owner := abaco.PermissionRow{Tenant: a.Tenant, Kind: abaco.KindActor, Resource: a.ID, User: a.Owner}
+	err = s.createOwned(ctx, owner, abaco.E(abaco.Conflict, "actor %s already exists", a.ID), qActorInsert, r.values()...)
 	if err != nil {
 		return fmt.Errorf("create actor %s: %w", a.ID, err)
-	}
-	if n == 0 {
-		return abaco.E(abaco.Conflict, "actor %s already exists", a.ID)
 	}
 	return nil
 }
@@ -179,7 +180,8 @@ func (s *Store) ActorSetState(ctx context.Context, tenant, id string, state json
 // workers in one transaction; ErrNotFound if there is no such actor.
 func (s *Store) ActorDelete(ctx context.Context, tenant, id string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		for _, q := range []query{qActorDeleteResults, qActorDeleteLogs, qActorDeleteWorkers, qActorDeleteExecutions} {
+		for _, q := range []query{qActorDeleteResults, qActorDeleteLogs, qActorDeleteWorkers, qActorDeleteExecutions,
+			qNonceDeleteForActor, qPermissionDeleteForActor} {
 			if _, err := tx.ExecContext(ctx, s.sql(q), tenant, id); err != nil {
 				return err
 			}

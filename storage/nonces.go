@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/abaco-hpc/abaco"
 )
 
@@ -122,19 +120,4 @@ func (s *Store) NonceRedeem(ctx context.Context, tenant, id string, now time.Tim
 		return false, fmt.Errorf("redeem nonce %s: %w", id, err)
 	}
 	return n == 1, nil
-}
-
-// SharingDeleteActor removes an actor's permission rows and nonces.
-func (s *Store) SharingDeleteActor(ctx context.Context, tenant, actorID string) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.sql(qNonceDeleteForActor), tenant, actorID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, s.sql(qPermissionDeleteForActor), tenant, actorID)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("delete sharing of actor %s: %w", actorID, err)
-	}
-	return nil
 }

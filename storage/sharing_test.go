@@ -124,6 +124,7 @@ func TestAliasesLifecycle(t *testing.T) {
 func TestNonceRedeemCountsAndStops(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := t.Context()
+		require.NoError(t, s.ActorCreate(ctx, newActor("t1", "A1")))
 		n := &abaco.Nonce{Tenant: "t1", ID: "t1_N1", ActorID: "A1", Owner: "bob", Roles: []string{"abaco_privileged"},
 			Level: abaco.LevelRead, MaxUses: 2, RemainingUses: 2, Description: "d", APIServer: "http://x", CreateTime: ms(5)}
 		require.NoError(t, s.NonceCreate(ctx, n))
@@ -161,7 +162,15 @@ func TestNonceRedeemCountsAndStops(t *testing.T) {
 		list, err := s.NonceList(ctx, "t1", "A1", "")
 		require.NoError(t, err)
 		require.Len(t, list, 2)
-		require.NoError(t, s.SharingDeleteActor(ctx, "t1", "A1"))
+		// Deleting the actor deletes its nonces and permission rows in the
+		// same transaction.
+		perms, err := s.PermissionList(ctx, "t1", abaco.KindActor, "A1")
+		require.NoError(t, err)
+		require.NotEmpty(t, perms, "the owner's row is written with the actor")
+		require.NoError(t, s.ActorDelete(ctx, "t1", "A1"))
+		perms, err = s.PermissionList(ctx, "t1", abaco.KindActor, "A1")
+		require.NoError(t, err)
+		require.Empty(t, perms)
 		list, err = s.NonceList(ctx, "t1", "A1", "")
 		require.NoError(t, err)
 		require.Empty(t, list)
