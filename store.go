@@ -46,11 +46,12 @@ type Store interface {
 	// ExecutionDeletePending deletes the unclaimed SUBMITTED executions and
 	// reports how many.
 	ExecutionDeletePending(ctx context.Context, tenant, actorID string) (int, error)
-	// ExecutionActorsPending lists the actors that have unclaimed executions.
-	ExecutionActorsPending(ctx context.Context) ([]ActorRef, error)
-	// ExecutionClaimNext gives the oldest unclaimed SUBMITTED execution of the
-	// actor to the worker (sets worker_id); ErrNotFound when there is none.
-	ExecutionClaimNext(ctx context.Context, p ExecutionClaimParams) (*Execution, error)
+	// ExecutionClaimMany makes the claims in order, in one transaction; the
+	// i-th result is the execution ps[i]'s worker got, nil if none was left.
+	ExecutionClaimMany(ctx context.Context, ps []ExecutionClaimParams) ([]*Execution, error)
+	// ExecutionQueues returns each actor with unclaimed executions, and how
+	// many, in one read.
+	ExecutionQueues(ctx context.Context) ([]ActorQueue, error)
 	// ExecutionUnclaim puts a claimed, not yet RUNNING execution back in the queue.
 	ExecutionUnclaim(ctx context.Context, id, workerID string) error
 	// ExecutionSetRunning moves a claimed SUBMITTED execution to RUNNING.
@@ -83,6 +84,9 @@ type Store interface {
 	WorkerGet(ctx context.Context, tenant, actorID, id string) (*Worker, error)
 	WorkerList(ctx context.Context, tenant, actorID string) ([]*Worker, error)
 	WorkerDelete(ctx context.Context, tenant, actorID, id string) error
+	// WorkersWrite applies upserts and deletions of worker records in one
+	// transaction; deleting a missing record is no error.
+	WorkersWrite(ctx context.Context, ws []WorkerWrite) error
 
 	searchStore
 
@@ -105,11 +109,23 @@ type ActorSetStatusParams struct {
 	Now           time.Time
 }
 
-// ExecutionClaimParams are the arguments of Store.ExecutionClaimNext.
+// ExecutionClaimParams is one claim of Store.ExecutionClaimMany.
 type ExecutionClaimParams struct {
 	Tenant   string
 	ActorID  string
 	WorkerID string
+}
+
+// ActorQueue is an actor and the number of its unclaimed executions.
+type ActorQueue struct {
+	Actor   *Actor
+	Pending int
+}
+
+// WorkerWrite is one change of a worker record: an upsert, or a deletion.
+type WorkerWrite struct {
+	Worker
+	Delete bool
 }
 
 // ExecutionSetRunningParams are the arguments of Store.ExecutionSetRunning.

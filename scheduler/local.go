@@ -147,6 +147,11 @@ func (s *Local) Run(ctx context.Context) error {
 	if err := s.recover(ctx); err != nil {
 		return fmt.Errorf("recover executions in flight: %w", err)
 	}
+	writer := make(chan struct{})
+	go func() {
+		defer close(writer)
+		s.writeWorkersInBackground(ctx)
+	}()
 	ticker := time.NewTicker(sweepInterval)
 	defer ticker.Stop()
 	scale := time.NewTicker(s.opts.Pool.AutoscaleInterval)
@@ -158,6 +163,7 @@ func (s *Local) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			s.runs.Wait()
+			<-writer
 			return nil
 		case <-s.wake:
 		case <-ticker.C:
@@ -276,55 +282,58 @@ func (s *Local) prepare(ctx context.Context, ref abaco.ActorRef) {
 	}()
 }
 
-// dispatch claims queued executions for every actor with free capacity.
+// dispatch claims queued executions for every actor with free capacity:
+// one worker per waiting message up to each actor's limit, all claimed in
+// one transaction, and starts them.
 func (s *Local) dispatch(ctx context.Context) {
-	refs, err := s.store.ExecutionActorsPending(ctx)
+	queues, err := s.store.ExecutionQueues(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("list actors with pending messages", "err", err)
 		}
 		return
 	}
-	for _, ref := range refs {
-		a, err := s.store.ActorGet(ctx, ref.Tenant, ref.ActorID)
-		if err != nil {
-			continue // deleted meanwhile
-		}
+	var held []reservation
+	for _, q := range queues {
+		a := q.Actor
 		switch a.Status {
 		case abaco.ActorSubmitted:
-			s.prepare(ctx, ref)
+			s.prepare(ctx, refOf(a))
 			continue
 		case abaco.ActorReady:
 		default:
 			continue // ERROR or SHUTTING_DOWN: messages wait for a fix
 		}
-		for s.dispatchOne(ctx, a) {
-		}
+		held = append(held, s.reserveWorkers(ctx, a, q.Pending)...)
 	}
-}
-
-// dispatchOne starts one execution of a if a slot is free and a message is
-// waiting; it reports whether it did.
-func (s *Local) dispatchOne(ctx context.Context, a *abaco.Actor) bool {
-	w := s.takeWorker(ctx, a)
-	if w == nil {
-		return false
+	if len(held) == 0 {
+		return
 	}
-	e, err := s.store.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: a.Tenant, ActorID: a.ID, WorkerID: w.ID})
+	claims := make([]abaco.ExecutionClaimParams, len(held))
+	for i, res := range held {
+		claims[i] = abaco.ExecutionClaimParams{Tenant: res.actor.Tenant, ActorID: res.actor.ID, WorkerID: res.worker.ID}
+	}
+	got, err := s.store.ExecutionClaimMany(ctx, claims)
 	if err != nil {
-		s.releaseWorker(ctx, a, w)
-		if !errors.Is(err, abaco.ErrNotFound) && ctx.Err() == nil {
-			s.log.Error("claim execution", "actor", a.ID, "err", err)
+		if ctx.Err() == nil {
+			s.log.Error("claim executions", "err", err)
 		}
-		return false
+		got = make([]*abaco.Execution, len(held))
 	}
-	r := s.track(a, e, w)
-	s.runs.Add(1)
-	go func() {
-		defer s.runs.Done()
-		s.execute(ctx, r, nil, "")
-	}()
-	return true
+	for i, res := range held {
+		e := got[i]
+		if e == nil {
+			s.unreserve(ctx, res)
+			continue
+		}
+		s.claimed(res)
+		r := s.track(res.actor, e, res.worker)
+		s.runs.Add(1)
+		go func() {
+			defer s.runs.Done()
+			s.execute(ctx, r, nil, "")
+		}()
+	}
 }
 
 // ipcDir is where one execution's socket and FIFO live.

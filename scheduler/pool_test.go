@@ -194,8 +194,9 @@ func TestRescue(t *testing.T) {
 				Username: "alice", Status: abaco.ExecSubmitted, Message: []byte("m"),
 				ContentType: abaco.ContentString, MessageReceivedTime: clock.Now()}
 			require.NoError(t, store.ExecutionCreate(ctx, e))
-			_, err := store.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: a.Tenant, ActorID: a.ID, WorkerID: worker})
+			got, err := store.ExecutionClaimMany(ctx, []abaco.ExecutionClaimParams{{Tenant: a.Tenant, ActorID: a.ID, WorkerID: worker}})
 			require.NoError(t, err)
+			require.NotNil(t, got[0])
 			if running {
 				ok, err := store.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: e.ID, WorkerID: worker, StartTime: clock.Now()})
 				require.NoError(t, err)
@@ -245,4 +246,15 @@ func TestRescue(t *testing.T) {
 		require.Equal(t, abaco.ExecError, get(elsewhere).Status)
 		require.Equal(t, []string{held.ID}, workerIDs(t, store, a))
 	})
+}
+
+// takeWorker reserves and marks BUSY one worker of a, as a dispatch pass
+// does for one claim; nil when the actor is at its limit.
+func (s *Local) takeWorker(ctx context.Context, a *abaco.Actor) *abaco.Worker {
+	held := s.reserveWorkers(ctx, a, 1)
+	if len(held) == 0 {
+		return nil
+	}
+	s.claimed(held[0])
+	return held[0].worker
 }

@@ -61,11 +61,20 @@ func (sl *slots) dropStale() []*abaco.Worker {
 	return stale
 }
 
-// takeWorker reserves a worker of a for one execution, or returns nil when
-// the actor is at its limit or backing off after start failures. A new
-// worker is created when none is idle: this is how a pool scales up with
-// its queue, one worker per waiting message up to the limit.
-func (s *Local) takeWorker(ctx context.Context, a *abaco.Actor) *abaco.Worker {
+// reservation is a worker held for one claim: an idle one, or a fresh one
+// that has no record yet and is forgotten if the claim finds nothing.
+type reservation struct {
+	actor  *abaco.Actor
+	worker *abaco.Worker
+	fresh  bool
+}
+
+// reserveWorkers holds up to want workers of a for claims, or none when the
+// actor is at its limit or backing off after start failures. Idle workers
+// go first; new ones are made for the rest: this is how a pool scales up
+// with its queue, one worker per waiting message up to the limit. Nothing
+// is written: claimed (below) records a worker once it has an execution.
+func (s *Local) reserveWorkers(ctx context.Context, a *abaco.Actor, want int) []reservation {
 	ref := refOf(a)
 	now := s.clock.Now()
 	s.mu.Lock()
@@ -76,24 +85,53 @@ func (s *Local) takeWorker(ctx context.Context, a *abaco.Actor) *abaco.Worker {
 	sl := s.slotsFor(ref)
 	sl.revision = max(sl.revision, a.Revision)
 	stale := s.removals(sl.dropStale())
-	if len(sl.busy) >= s.limit(a) {
-		s.mu.Unlock()
-		s.deleteWorkers(ctx, stale)
-		return nil
+	var held []reservation
+	for len(held) < want && len(sl.busy) < s.limit(a) {
+		res := reservation{actor: a}
+		if n := len(sl.idle); n > 0 {
+			res.worker, sl.idle = sl.idle[n-1], sl.idle[:n-1]
+		} else {
+			res.worker, res.fresh = s.newWorker(a, now), true
+		}
+		sl.busy[res.worker.ID] = res.worker
+		held = append(held, res)
 	}
-	var w *abaco.Worker
-	if n := len(sl.idle); n > 0 {
-		w, sl.idle = sl.idle[n-1], sl.idle[:n-1]
-	} else {
-		w = s.newWorker(a, now)
-	}
-	sl.busy[w.ID] = w
+	s.mu.Unlock()
+	s.deleteWorkers(ctx, stale)
+	return held
+}
+
+// claimed marks a reserved worker BUSY with the actor's image, now that it
+// has an execution; its record follows in the background.
+func (s *Local) claimed(res reservation) {
+	a, w := res.actor, res.worker
+	s.mu.Lock()
 	w.Status, w.Image, w.Revision = abaco.WorkerBusy, a.Image, a.Revision
 	snap := s.snapshot(w)
 	s.mu.Unlock()
-	s.deleteWorkers(ctx, stale)
-	s.saveWorker(ctx, snap)
-	return w
+	s.saveWorkerLater(snap)
+}
+
+// unreserve gives back a worker whose claim found nothing: an idle one goes
+// back to the idle set as it was (its record never changed), a fresh one
+// is forgotten, and one asked to stop meanwhile goes away.
+func (s *Local) unreserve(ctx context.Context, res reservation) {
+	w := res.worker
+	s.mu.Lock()
+	sl := s.slotsFor(refOf(res.actor))
+	delete(sl.busy, w.ID)
+	retire := sl.retiring[w.ID] || w.Revision < sl.revision
+	delete(sl.retiring, w.ID)
+	var gone []*workerSnap
+	switch {
+	case res.fresh:
+	case retire:
+		gone = s.removals([]*abaco.Worker{w})
+	default:
+		sl.idle = append(sl.idle, w)
+	}
+	s.mu.Unlock()
+	s.deleteWorkers(ctx, gone)
 }
 
 // takeWorkerByID reserves the worker that had claimed an execution before a
@@ -142,7 +180,7 @@ func (s *Local) releaseWorker(ctx context.Context, a *abaco.Actor, w *abaco.Work
 		snap.del = true
 		s.deleteWorkers(ctx, []*workerSnap{snap})
 	} else {
-		s.saveWorker(ctx, snap)
+		s.saveWorkerLater(snap)
 	}
 	s.poke()
 }

@@ -3,6 +3,8 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,9 +17,12 @@ import (
 // same worker (a release and an admin's request, say) can never leave an
 // older status in its record, nor bring back one that was deleted.
 type workerWrites struct {
-	mu   sync.Mutex
-	seq  uint64
-	last map[string]*lastWrite // by worker id
+	mu    sync.Mutex
+	seq   uint64
+	last  map[string]*lastWrite  // by worker id
+	dirty map[string]*workerSnap // background writes not yet made: the newest per worker
+	kick  chan struct{}          // the background writer has work
+	live  bool                   // the background writer runs
 }
 
 type lastWrite struct {
@@ -110,6 +115,130 @@ func (s *Local) writeWorker(ctx context.Context, c *workerSnap) error {
 	}
 	lw.seq, lw.at = c.seq, time.Now()
 	return nil
+}
+
+// workerFlushInterval is how long a worker's background write may wait
+// (writes.go): the records are for the API, and a worker that goes BUSY and
+// READY many times within it is written once.
+const workerFlushInterval = 50 * time.Millisecond
+
+// saveWorkerLater queues a change for the background writer, which makes
+// the newest change of each worker at most workerFlushInterval later, all
+// in one transaction. The hot path (a worker taking an execution and
+// giving it back) does not wait for a commit of its own: the record is a
+// view for the API, not what the scheduler decides by, and the execution
+// rows it claims are written synchronously. Without the background writer
+// (before Run) the change is written at once.
+func (s *Local) saveWorkerLater(c *workerSnap) {
+	ww := &s.writes
+	ww.mu.Lock()
+	if !ww.live {
+		ww.mu.Unlock()
+		s.saveWorker(context.Background(), c)
+		return
+	}
+	if old := ww.dirty[c.ID]; old == nil || old.seq < c.seq {
+		ww.dirty[c.ID] = c
+	}
+	ww.mu.Unlock()
+	select {
+	case ww.kick <- struct{}{}:
+	default:
+	}
+}
+
+// writeWorkersInBackground makes the queued worker changes until ctx ends,
+// and then once more.
+func (s *Local) writeWorkersInBackground(ctx context.Context) {
+	ww := &s.writes
+	ww.mu.Lock()
+	ww.live, ww.dirty, ww.kick = true, map[string]*workerSnap{}, make(chan struct{}, 1)
+	ww.mu.Unlock()
+	defer func() {
+		ww.mu.Lock()
+		ww.live = false
+		ww.mu.Unlock()
+		s.flushWorkers(context.WithoutCancel(ctx))
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ww.kick:
+		}
+		s.flushWorkers(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(workerFlushInterval):
+		}
+	}
+}
+
+// flushWorkers writes the queued changes in one transaction; each worker's
+// lastWrite is held meanwhile, so a direct write cannot pass it.
+func (s *Local) flushWorkers(ctx context.Context) {
+	ww := &s.writes
+	ww.mu.Lock()
+	queued := make([]*workerSnap, 0, len(ww.dirty))
+	for _, c := range ww.dirty {
+		queued = append(queued, c)
+	}
+	clear(ww.dirty)
+	ww.mu.Unlock()
+	if len(queued) == 0 {
+		return
+	}
+	slices.SortFunc(queued, func(a, b *workerSnap) int { return strings.Compare(a.ID, b.ID) })
+	var writes []abaco.WorkerWrite
+	newer := make([]bool, len(queued))
+	locks := make([]*lastWrite, len(queued))
+	for i, c := range queued {
+		locks[i] = ww.of(c.ID)
+		locks[i].mu.Lock()
+		if newer[i] = c.seq > locks[i].seq; newer[i] { // else a later change was written already
+			writes = append(writes, abaco.WorkerWrite{Worker: c.Worker, Delete: c.del})
+		}
+	}
+	var err error
+	if len(writes) > 0 {
+		err = s.store.WorkersWrite(ctx, writes)
+	}
+	now := time.Now()
+	for i, lw := range locks {
+		if newer[i] && err == nil {
+			lw.seq, lw.at = queued[i].seq, now
+		}
+		lw.mu.Unlock()
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("save workers; will retry", "workers", len(writes), "err", err)
+		}
+		for i, c := range queued {
+			if newer[i] {
+				s.requeueWorker(c)
+			}
+		}
+	}
+}
+
+// requeueWorker queues a change again after a failed write, unless a newer
+// one is queued.
+func (s *Local) requeueWorker(c *workerSnap) {
+	ww := &s.writes
+	ww.mu.Lock()
+	defer ww.mu.Unlock()
+	if !ww.live {
+		return
+	}
+	if old := ww.dirty[c.ID]; old == nil || old.seq < c.seq {
+		ww.dirty[c.ID] = c
+	}
+	select {
+	case ww.kick <- struct{}{}:
+	default:
+	}
 }
 
 func (s *Local) saveWorker(ctx context.Context, c *workerSnap) {

@@ -121,7 +121,7 @@ func (s *Store) ActorUpdate(ctx context.Context, a *abaco.Actor) error {
 	if err != nil {
 		return fmt.Errorf("update actor %s: %w", a.ID, err)
 	}
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qActorUpdate), r.Name, r.Image,
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qActorUpdate), r.Name, r.Image,
 		r.Description, r.Stateless, r.Privileged, r.Type, r.Link, r.Webhook, r.Token,
 		r.Hints, r.DefaultEnvironment, r.MaxWorkers, r.MemLimit, r.MaxCPUs,
 		r.UseContainerUID, r.RunAsExecutor, r.Queue, r.Revision, r.Status,
@@ -166,7 +166,7 @@ func (s *Store) ActorSetState(ctx context.Context, tenant, id string, state json
 	if state == nil {
 		state = json.RawMessage("{}")
 	}
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qActorSetState), string(state), msec(now), tenant, id))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qActorSetState), string(state), msec(now), tenant, id))
 	if err == nil && n == 0 {
 		err = abaco.ErrNotFound
 	}

@@ -74,7 +74,7 @@ func (s *Store) AliasListForActor(ctx context.Context, tenant, actorID string) (
 
 // AliasSetActor points an alias at another actor.
 func (s *Store) AliasSetActor(ctx context.Context, tenant, alias, actorID string) error {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qAliasSetActor), actorID, tenant, alias))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qAliasSetActor), actorID, tenant, alias))
 	if err != nil {
 		return fmt.Errorf("update alias %s: %w", alias, err)
 	}

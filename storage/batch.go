@@ -70,36 +70,15 @@ func newInserter(s *Store) *inserter {
 // insert queues one row's values and waits until they are committed.
 func (in *inserter) insert(ctx context.Context, values []any) error {
 	r := &insertRequest{ctx: ctx, values: values, done: make(chan error, 1)}
-	select {
-	case in.reqs <- r:
-	case <-in.stop:
-		return errStoreClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	// Once taken, the row is committed or not within one transaction's
-	// time; waiting for the answer keeps "returned nil" meaning "durable".
-	return <-r.done
+	return hand(ctx, in.reqs, in.stop, r, r.done)
 }
 
 func (in *inserter) run() {
 	defer in.wg.Done()
 	for {
-		var first *insertRequest
-		select {
-		case first = <-in.reqs:
-		case <-in.stop:
+		batch, ok := gather(in.reqs, in.stop, maxBatchRows)
+		if !ok {
 			return
-		}
-		batch := []*insertRequest{first}
-	fill:
-		for len(batch) < maxBatchRows {
-			select {
-			case r := <-in.reqs:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
 		}
 		in.commit(batch)
 	}
@@ -124,7 +103,11 @@ func (in *inserter) commit(batch []*insertRequest) {
 		for _, r := range live {
 			args = append(args, r.values...)
 		}
-		if _, err := in.s.db.ExecContext(ctx, in.stmts[len(live)-1], args...); err == nil {
+		insert, err := in.s.writes.get(ctx, in.stmts[len(live)-1])
+		if err == nil {
+			_, err = insert.ExecContext(ctx, args...)
+		}
+		if err == nil {
 			for _, r := range live {
 				r.done <- nil
 			}
@@ -132,7 +115,7 @@ func (in *inserter) commit(batch []*insertRequest) {
 		}
 	}
 	for _, r := range live {
-		_, err := in.s.db.ExecContext(ctx, in.s.sql(qExecutionInsert), r.values...)
+		_, err := in.s.w.ExecContext(ctx, in.s.sql(qExecutionInsert), r.values...)
 		r.done <- err
 	}
 }

@@ -68,7 +68,7 @@ func (s *Store) ConfigList(ctx context.Context, tenant string) ([]*abaco.ActorCo
 
 // ConfigUpdate replaces a config's value, secrecy and actors.
 func (s *Store) ConfigUpdate(ctx context.Context, c *abaco.ActorConfig) error {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qConfigUpdate), c.Value, c.IsSecret, c.Actors, c.Tenant, c.Name))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qConfigUpdate), c.Value, c.IsSecret, c.Actors, c.Tenant, c.Name))
 	if err != nil {
 		return fmt.Errorf("update config %s: %w", c.Name, err)
 	}

@@ -19,10 +19,14 @@ const eventColumns = `seq, tenant, actor_id, event_type, target_kind, target, pa
 	attempts, created_at, next_attempt_at, finished_at, last_error`
 
 var (
+	qEventActorTargets = newQuery(`SELECT link, webhook FROM actors WHERE tenant = ? AND id = ?`)
 	// FOR NO KEY UPDATE on PostgreSQL serializes the event writers of one actor,
 	// so that seq order is commit order within an actor: a later event can
-	// never become visible (and be delivered) before an earlier one.
-	qEventActorTargets = newDialectQuery(
+	// never become visible (and be delivered) before an earlier one. Only
+	// actors with a target take it: the others queue nothing, and most
+	// finishes are group-committed with other actors' (group.go), where
+	// taking the lock in each group's own order could deadlock.
+	qEventActorTargetsLocked = newDialectQuery(
 		`SELECT link, webhook FROM actors WHERE tenant = ? AND id = ?`,
 		`SELECT link, webhook FROM actors WHERE tenant = ? AND id = ? FOR NO KEY UPDATE`)
 	qEventInsert = newQuery(`INSERT INTO event_deliveries (tenant, actor_id, event_type,
@@ -45,7 +49,6 @@ var (
 		WHERE tenant = ? AND actor_id = ? ORDER BY seq`)
 	qEventDeleteFinished = newQuery(`DELETE FROM event_deliveries WHERE seq IN
 		(SELECT seq FROM event_deliveries WHERE finished_at IS NOT NULL AND finished_at < ? LIMIT ?)`)
-	qEventExecutionActor = newQuery(`SELECT tenant, actor_id FROM executions WHERE id = ?`)
 )
 
 type eventRow struct {
@@ -81,11 +84,16 @@ func (s *Store) eventQueue(ctx context.Context, tx *sqlx.Tx, tenant, actorID, ty
 		Link    string `db:"link"`
 		Webhook string `db:"webhook"`
 	}
-	if err := tx.GetContext(ctx, &t, s.sql(qEventActorTargets), tenant, actorID); err != nil {
-		if errors.Is(notFound(err), abaco.ErrNotFound) {
-			return nil // the actor is gone: nobody to tell
+	for _, q := range []query{qEventActorTargets, qEventActorTargetsLocked} {
+		if err := tx.GetContext(ctx, &t, s.sql(q), tenant, actorID); err != nil {
+			if errors.Is(notFound(err), abaco.ErrNotFound) {
+				return nil // the actor is gone: nobody to tell
+			}
+			return fmt.Errorf("read event targets of %s: %w", actorID, err)
 		}
-		return fmt.Errorf("read event targets of %s: %w", actorID, err)
+		if t.Link == "" && t.Webhook == "" {
+			return nil
+		}
 	}
 	ev := abaco.Event{Tenant: tenant, ActorID: actorID, Type: typ, Time: at, Link: t.Link, Webhook: t.Webhook, Data: data}
 	targets := ev.Targets()
@@ -110,20 +118,13 @@ func (s *Store) eventQueue(ctx context.Context, tx *sqlx.Tx, tenant, actorID, ty
 }
 
 // eventExecutionComplete records the EXECUTION_COMPLETE event of a
-// just-finalized execution in tx.
-func (s *Store) eventExecutionComplete(ctx context.Context, tx *sqlx.Tx, p abaco.ExecutionFinishParams) error {
-	var ref struct {
-		Tenant  string `db:"tenant"`
-		ActorID string `db:"actor_id"`
-	}
-	if err := tx.GetContext(ctx, &ref, s.sql(qEventExecutionActor), p.ID); err != nil {
-		return fmt.Errorf("read actor of execution %s: %w", p.ID, err)
-	}
+// just-finalized execution of the actor in tx.
+func (s *Store) eventExecutionComplete(ctx context.Context, tx *sqlx.Tx, tenant, actorID string, p abaco.ExecutionFinishParams) error {
 	var exit any
 	if p.ExitCode != nil {
 		exit = *p.ExitCode
 	}
-	return s.eventQueue(ctx, tx, ref.Tenant, ref.ActorID, abaco.EventExecutionComplete, p.FinishTime,
+	return s.eventQueue(ctx, tx, tenant, actorID, abaco.EventExecutionComplete, p.FinishTime,
 		map[string]any{"execution_id": p.ID, "status": p.Status, "exit_code": exit})
 }
 
@@ -150,7 +151,7 @@ func (s *Store) events(ctx context.Context, q query, args ...any) ([]*abaco.Even
 
 // EventClaim leases a due pending delivery until `until`.
 func (s *Store) EventClaim(ctx context.Context, seq int64, now, until time.Time) (bool, error) {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qEventClaim), msec(until), seq, msec(now)))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qEventClaim), msec(until), seq, msec(now)))
 	if err != nil {
 		return false, fmt.Errorf("claim event delivery %d: %w", seq, err)
 	}
@@ -190,7 +191,7 @@ func (s *Store) EventDeliverLink(ctx context.Context, seq int64, e *abaco.Execut
 
 // EventSetDelivered marks a pending delivery DELIVERED.
 func (s *Store) EventSetDelivered(ctx context.Context, seq int64, now time.Time) error {
-	if _, err := s.db.ExecContext(ctx, s.sql(qEventSetDelivered), msec(now), seq); err != nil {
+	if _, err := s.w.ExecContext(ctx, s.sql(qEventSetDelivered), msec(now), seq); err != nil {
 		return fmt.Errorf("mark event delivery %d delivered: %w", seq, err)
 	}
 	return nil
@@ -198,7 +199,7 @@ func (s *Store) EventSetDelivered(ctx context.Context, seq int64, now time.Time)
 
 // EventSetRetry records a failed attempt and the time of the next one.
 func (s *Store) EventSetRetry(ctx context.Context, seq int64, next time.Time, lastError string) error {
-	if _, err := s.db.ExecContext(ctx, s.sql(qEventSetRetry), msec(next), lastError, seq); err != nil {
+	if _, err := s.w.ExecContext(ctx, s.sql(qEventSetRetry), msec(next), lastError, seq); err != nil {
 		return fmt.Errorf("reschedule event delivery %d: %w", seq, err)
 	}
 	return nil
@@ -206,7 +207,7 @@ func (s *Store) EventSetRetry(ctx context.Context, seq int64, next time.Time, la
 
 // EventSetFailed gives up on a pending delivery.
 func (s *Store) EventSetFailed(ctx context.Context, seq int64, now time.Time, lastError string) error {
-	if _, err := s.db.ExecContext(ctx, s.sql(qEventSetFailed), msec(now), lastError, seq); err != nil {
+	if _, err := s.w.ExecContext(ctx, s.sql(qEventSetFailed), msec(now), lastError, seq); err != nil {
 		return fmt.Errorf("give up event delivery %d: %w", seq, err)
 	}
 	return nil
@@ -223,7 +224,7 @@ func (s *Store) EventList(ctx context.Context, tenant, actorID string) ([]*abaco
 
 // EventDeleteFinished deletes up to limit finished deliveries older than before.
 func (s *Store) EventDeleteFinished(ctx context.Context, before time.Time, limit int) (int, error) {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qEventDeleteFinished), msec(before), limit))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qEventDeleteFinished), msec(before), limit))
 	if err != nil {
 		return 0, fmt.Errorf("delete finished event deliveries: %w", err)
 	}

@@ -2,6 +2,9 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -28,13 +31,31 @@ var (
 		WHERE tenant = ? AND actor_id = ? AND status = 'SUBMITTED' AND worker_id IS NULL`)
 	qExecutionDeletePending = newQuery(`DELETE FROM executions
 		WHERE tenant = ? AND actor_id = ? AND status = 'SUBMITTED' AND worker_id IS NULL`)
-	qExecutionActorsPending = newQuery(`SELECT DISTINCT tenant, actor_id FROM executions
-		WHERE status = 'SUBMITTED' AND worker_id IS NULL ORDER BY tenant, actor_id`)
-	// On SQLite one statement is atomic (there is a single writer). On
-	// PostgreSQL, SKIP LOCKED lets concurrent claimers pass over the row
-	// another is taking instead of waiting for it and then finding it gone.
-	qExecutionClaimNext = newDialectQuery(claimNext(""), claimNext("FOR UPDATE SKIP LOCKED"))
-	qExecutionUnclaim   = newQuery(`UPDATE executions SET worker_id = NULL
+	// The oldest k unclaimed executions of one actor, the i-th (from 0) of
+	// them given to the i-th worker id of a JSON array. The rows are found
+	// by seq IN (…) so that both planners look each one up by its key.
+	qExecutionClaimBatch = newDialectQuery(`WITH picked AS (
+			SELECT seq FROM executions
+			WHERE tenant = ? AND actor_id = ? AND status = 'SUBMITTED' AND worker_id IS NULL
+			ORDER BY seq LIMIT ?)
+		UPDATE executions
+		SET worker_id = json_extract(?, '$[' || (SELECT COUNT(*) FROM picked p WHERE p.seq < executions.seq) || ']')
+		WHERE seq IN (SELECT seq FROM picked) AND worker_id IS NULL
+		RETURNING `+executionColumns,
+		`WITH picked AS (
+			SELECT seq FROM executions
+			WHERE tenant = ? AND actor_id = ? AND status = 'SUBMITTED' AND worker_id IS NULL
+			ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)
+		UPDATE executions e
+		SET worker_id = (?::jsonb) ->> (SELECT COUNT(*) FROM picked p WHERE p.seq < e.seq)::int
+		WHERE e.seq IN (SELECT seq FROM picked)
+		RETURNING `+qualified("e", executionColumns))
+	qExecutionQueues = newQuery(`SELECT ` + qualified("a", actorColumns) + `, q.pending
+		FROM (SELECT tenant, actor_id, COUNT(*) AS pending FROM executions
+			WHERE status = 'SUBMITTED' AND worker_id IS NULL GROUP BY tenant, actor_id) q
+		JOIN actors a ON a.tenant = q.tenant AND a.id = q.actor_id
+		ORDER BY a.tenant, a.id`)
+	qExecutionUnclaim = newQuery(`UPDATE executions SET worker_id = NULL
 		WHERE id = ? AND status = 'SUBMITTED' AND worker_id = ?`)
 	qExecutionSetRunning = newQuery(`UPDATE executions SET status = 'RUNNING', start_time = ?
 		WHERE id = ? AND status = 'SUBMITTED' AND worker_id = ?`)
@@ -42,7 +63,10 @@ var (
 	qExecutionFinish = newQuery(`UPDATE executions SET status = ?,
 		start_time = COALESCE(start_time, ?), finish_time = ?, runtime = ?, cpu = ?, io = ?,
 		exit_code = ?, final_state = ?
-		WHERE id = ? AND status NOT IN ('COMPLETE', 'ERROR')`)
+		WHERE id = ? AND status NOT IN ('COMPLETE', 'ERROR')
+		RETURNING tenant, actor_id,
+			(SELECT link FROM actors a WHERE a.tenant = executions.tenant AND a.id = executions.actor_id) AS link,
+			(SELECT webhook FROM actors a WHERE a.tenant = executions.tenant AND a.id = executions.actor_id) AS webhook`)
 	// Touching the row even when it is not RUNNING returns the status in
 	// the same atomic statement that decides whether to set the flag.
 	qExecutionRequestHalt = newQuery(`UPDATE executions
@@ -51,15 +75,6 @@ var (
 	qExecutionListClaimed = newQuery(`SELECT ` + executionColumns + ` FROM executions
 		WHERE status IN ('SUBMITTED', 'RUNNING') AND worker_id IS NOT NULL ORDER BY seq`)
 )
-
-func claimNext(lock string) string {
-	return `UPDATE executions SET worker_id = ?
-		WHERE seq = (SELECT seq FROM executions
-			WHERE tenant = ? AND actor_id = ? AND status = 'SUBMITTED' AND worker_id IS NULL
-			ORDER BY seq LIMIT 1 ` + lock + `)
-		AND worker_id IS NULL
-		RETURNING ` + executionColumns
-}
 
 // ExecutionCreate inserts a SUBMITTED execution; ErrNotFound if its actor
 // does not exist (a message racing the actor's deletion).
@@ -123,84 +138,155 @@ func (s *Store) ExecutionCountPending(ctx context.Context, tenant, actorID strin
 // ExecutionDeletePending deletes the actor's unclaimed SUBMITTED executions;
 // claimed ones belong to a worker and are left alone.
 func (s *Store) ExecutionDeletePending(ctx context.Context, tenant, actorID string) (int, error) {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qExecutionDeletePending), tenant, actorID))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qExecutionDeletePending), tenant, actorID))
 	if err != nil {
 		return 0, fmt.Errorf("delete pending executions of %s: %w", actorID, err)
 	}
 	return n, nil
 }
 
-// ExecutionActorsPending lists the actors that have unclaimed executions.
-func (s *Store) ExecutionActorsPending(ctx context.Context) ([]abaco.ActorRef, error) {
-	var rows []struct {
-		Tenant  string `db:"tenant"`
-		ActorID string `db:"actor_id"`
+// ExecutionClaimMany makes the claims of ps in one (group) transaction,
+// one statement per actor: each actor's oldest unclaimed executions go to
+// its workers in the order given. The i-th result is what ps[i]'s worker
+// got, nil when its actor's queue ran out.
+func (s *Store) ExecutionClaimMany(ctx context.Context, ps []abaco.ExecutionClaimParams) ([]*abaco.Execution, error) {
+	var byActor []abaco.ActorRef
+	workers := map[abaco.ActorRef][]string{}
+	for _, p := range ps {
+		ref := abaco.ActorRef{Tenant: p.Tenant, ActorID: p.ActorID}
+		if workers[ref] == nil {
+			byActor = append(byActor, ref)
+		}
+		workers[ref] = append(workers[ref], p.WorkerID)
 	}
-	if err := s.db.SelectContext(ctx, &rows, s.sql(qExecutionActorsPending)); err != nil {
-		return nil, fmt.Errorf("list actors with pending executions: %w", err)
+	var got map[string]*abaco.Execution // by worker id
+	err := s.group.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		got = map[string]*abaco.Execution{}
+		for _, ref := range byActor {
+			ids, err := json.Marshal(workers[ref])
+			if err != nil {
+				return err
+			}
+			claim, err := s.txStmt(ctx, tx, qExecutionClaimBatch)
+			if err != nil {
+				return err
+			}
+			var rows []executionRow
+			if err := claim.SelectContext(ctx, &rows, ref.Tenant, ref.ActorID, len(workers[ref]), string(ids)); err != nil {
+				return err
+			}
+			for i := range rows {
+				e, err := rows[i].execution()
+				if err != nil {
+					return err
+				}
+				got[e.WorkerID] = e
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim executions: %w", err)
 	}
-	refs := make([]abaco.ActorRef, len(rows))
-	for i, r := range rows {
-		refs[i] = abaco.ActorRef{Tenant: r.Tenant, ActorID: r.ActorID}
+	out := make([]*abaco.Execution, len(ps))
+	for i, p := range ps {
+		out[i] = got[p.WorkerID]
 	}
-	return refs, nil
+	return out, nil
 }
 
-// ExecutionClaimNext gives the actor's oldest unclaimed SUBMITTED execution
-// to p.WorkerID; ErrNotFound when there is none.
-func (s *Store) ExecutionClaimNext(ctx context.Context, p abaco.ExecutionClaimParams) (*abaco.Execution, error) {
-	var r executionRow
-	err := s.db.QueryRowxContext(ctx, s.sql(qExecutionClaimNext), p.WorkerID, p.Tenant, p.ActorID).StructScan(&r)
-	if err != nil {
-		return nil, fmt.Errorf("claim execution for %s: %w", p.ActorID, notFound(err))
+// ExecutionQueues returns each actor with unclaimed executions and how
+// many it has, in one query (the dispatcher's view of the queue).
+func (s *Store) ExecutionQueues(ctx context.Context) ([]abaco.ActorQueue, error) {
+	var rows []struct {
+		actorRow
+		Pending int `db:"pending"`
 	}
-	e, err := r.execution()
-	if err != nil {
-		return nil, fmt.Errorf("claim execution for %s: %w", p.ActorID, err)
+	queues, err := s.reads.get(ctx, s.sql(qExecutionQueues))
+	if err == nil {
+		err = queues.SelectContext(ctx, &rows)
 	}
-	return e, nil
+	if err != nil {
+		return nil, fmt.Errorf("list queues: %w", err)
+	}
+	out := make([]abaco.ActorQueue, len(rows))
+	for i := range rows {
+		a, err := rows[i].actor()
+		if err != nil {
+			return nil, fmt.Errorf("list queues: %w", err)
+		}
+		out[i] = abaco.ActorQueue{Actor: a, Pending: rows[i].Pending}
+	}
+	return out, nil
 }
 
 // ExecutionUnclaim puts a claimed, not yet RUNNING execution back in the
 // queue. It does nothing if workerID no longer holds the execution.
 func (s *Store) ExecutionUnclaim(ctx context.Context, id, workerID string) error {
-	if _, err := s.db.ExecContext(ctx, s.sql(qExecutionUnclaim), id, workerID); err != nil {
+	if _, err := s.w.ExecContext(ctx, s.sql(qExecutionUnclaim), id, workerID); err != nil {
 		return fmt.Errorf("unclaim execution %s: %w", id, err)
 	}
 	return nil
 }
 
-// ExecutionSetRunning moves an execution that p.WorkerID claimed to RUNNING.
+// ExecutionSetRunning moves an execution that p.WorkerID claimed to RUNNING
+// (group-committed).
 func (s *Store) ExecutionSetRunning(ctx context.Context, p abaco.ExecutionSetRunningParams) (bool, error) {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qExecutionSetRunning), msec(p.StartTime), p.ID, p.WorkerID))
+	var n int
+	err := s.group.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		set, err := s.txStmt(ctx, tx, qExecutionSetRunning)
+		if err != nil {
+			return err
+		}
+		n, err = affected(set.ExecContext(ctx, msec(p.StartTime), p.ID, p.WorkerID))
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("set execution %s running: %w", p.ID, err)
 	}
 	return n > 0, nil
 }
 
-// ExecutionFinish stores p.Log, finalizes the execution and queues its
+// ExecutionFinish finalizes the execution, stores p.Log and queues its
 // EXECUTION_COMPLETE event (if the actor has a link or webhook) in one
-// transaction. If the execution was already final (or does not exist) it
-// rolls back, so a losing finisher does not overwrite the winner's log.
+// (group) transaction. If the execution was already final (or does not
+// exist) it changes nothing, so a losing finisher does not overwrite the
+// winner's log.
 func (s *Store) ExecutionFinish(ctx context.Context, p abaco.ExecutionFinishParams) (bool, error) {
 	var finished bool
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if p.Log != nil {
-			if err := s.logPut(ctx, tx, p.Log); err != nil {
-				return err
-			}
+	err := s.group.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		finished = false
+		var ref struct {
+			Tenant  string         `db:"tenant"`
+			ActorID string         `db:"actor_id"`
+			Link    sql.NullString `db:"link"`
+			Webhook sql.NullString `db:"webhook"`
 		}
-		n, err := affected(tx.ExecContext(ctx, s.sql(qExecutionFinish), p.Status, msec(p.StartTime),
-			msec(p.FinishTime), p.Runtime, p.CPU, p.IO, p.ExitCode, rawJSON(p.FinalState), p.ID))
+		finish, err := s.txStmt(ctx, tx, qExecutionFinish)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return errRollback
+		err = finish.GetContext(ctx, &ref, p.Status, msec(p.StartTime),
+			msec(p.FinishTime), p.Runtime, p.CPU, p.IO, p.ExitCode, rawJSON(p.FinalState), p.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // final already, or gone
 		}
-		if err := s.eventExecutionComplete(ctx, tx, p); err != nil {
+		if err != nil {
 			return err
+		}
+		if p.Log != nil {
+			put, err := s.txStmt(ctx, tx, qLogPut)
+			if err != nil {
+				return err
+			}
+			if _, err := put.ExecContext(ctx, logPutArgs(p.Log)...); err != nil {
+				return err
+			}
+		}
+		if ref.Link.String != "" || ref.Webhook.String != "" {
+			if err := s.eventExecutionComplete(ctx, tx, ref.Tenant, ref.ActorID, p); err != nil {
+				return err
+			}
 		}
 		finished = true
 		return nil
@@ -215,7 +301,7 @@ func (s *Store) ExecutionFinish(ctx context.Context, p abaco.ExecutionFinishPara
 // the status it found.
 func (s *Store) ExecutionRequestHalt(ctx context.Context, tenant, actorID, id string) (string, error) {
 	var status string
-	if err := s.db.GetContext(ctx, &status, s.sql(qExecutionRequestHalt), tenant, actorID, id); err != nil {
+	if err := s.w.GetContext(ctx, &status, s.sql(qExecutionRequestHalt), tenant, actorID, id); err != nil {
 		return "", fmt.Errorf("request halt of execution %s: %w", id, notFound(err))
 	}
 	return status, nil

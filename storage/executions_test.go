@@ -1,8 +1,9 @@
 package storage
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -67,14 +68,14 @@ func TestExecutionClaimFIFO(t *testing.T) {
 		}
 		p := abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"}
 		for _, want := range []string{"z", "y", "x"} {
-			e, err := s.ExecutionClaimNext(ctx, p)
+			e, err := claimNext(ctx, s, p)
 			require.NoError(t, err)
 			require.Equal(t, want, e.ID)
 			require.Equal(t, "w1", e.WorkerID)
 			require.Equal(t, abaco.ExecSubmitted, e.Status)
 			require.Equal(t, []byte("hello "+want), e.Message)
 		}
-		_, err := s.ExecutionClaimNext(ctx, p)
+		_, err := claimNext(ctx, s, p)
 		require.ErrorIs(t, err, abaco.ErrNotFound)
 
 		n, err := s.ExecutionCountPending(ctx, "t1", "other")
@@ -95,19 +96,32 @@ func TestExecutionClaimConcurrent(t *testing.T) {
 		errs := make([]error, 8)
 		for g := range errs {
 			wg.Go(func() {
-				p := abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w"}
+				// Three workers per claim, as a dispatch pass asks.
+				ps := make([]abaco.ExecutionClaimParams, 3)
+				for i := range ps {
+					ps[i] = abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: fmt.Sprintf("w%d-%d", g, i)}
+				}
 				for {
-					e, err := s.ExecutionClaimNext(ctx, p)
-					if errors.Is(err, abaco.ErrNotFound) {
-						return
-					}
+					got, err := s.ExecutionClaimMany(ctx, ps)
 					if err != nil {
 						errs[g] = err
 						return
 					}
 					mu.Lock()
-					claimed[e.ID]++
+					n := 0
+					for i, e := range got {
+						if e != nil {
+							n++
+							claimed[e.ID]++
+							if e.WorkerID != ps[i].WorkerID {
+								errs[g] = fmt.Errorf("%s went to %s, not %s", e.ID, e.WorkerID, ps[i].WorkerID)
+							}
+						}
+					}
 					mu.Unlock()
+					if n == 0 {
+						return
+					}
 				}
 			})
 		}
@@ -131,7 +145,7 @@ func TestExecutionUnclaim(t *testing.T) {
 		a := createActor(t, s, "t1", "a")
 		createExecutions(t, s, a, "e", 2)
 		p := abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"}
-		e, err := s.ExecutionClaimNext(ctx, p)
+		e, err := claimNext(ctx, s, p)
 		require.NoError(t, err)
 
 		// Another worker's unclaim is a no-op.
@@ -145,7 +159,7 @@ func TestExecutionUnclaim(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, got.WorkerID)
 		// Back at the head of the queue.
-		again, err := s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w2"})
+		again, err := claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w2"})
 		require.NoError(t, err)
 		require.Equal(t, e.ID, again.ID)
 
@@ -173,7 +187,7 @@ func TestExecutionSetRunning(t *testing.T) {
 		require.NoError(t, err)
 		require.False(t, ok)
 
-		_, err = s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
+		_, err = claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
 		require.NoError(t, err)
 		ok, err = s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w2", StartTime: start})
 		require.NoError(t, err)
@@ -203,7 +217,7 @@ func TestExecutionFinish(t *testing.T) {
 		a := createActor(t, s, "t1", "a")
 		createExecutions(t, s, a, "e", 2)
 		for range 2 {
-			_, err := s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
+			_, err := claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
 			require.NoError(t, err)
 		}
 		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: ms(1000)})
@@ -283,7 +297,7 @@ func TestExecutionRequestHalt(t *testing.T) {
 		require.NoError(t, err)
 		require.False(t, got.HaltRequested, "only a RUNNING execution is halted")
 
-		_, err = s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
+		_, err = claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
 		require.NoError(t, err)
 		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: ms(1)})
 		require.NoError(t, err)
@@ -311,12 +325,16 @@ func TestExecutionPending(t *testing.T) {
 		createExecutions(t, s, a, "a", 5)
 		createExecutions(t, s, b, "b", 1)
 
-		refs, err := s.ExecutionActorsPending(ctx)
+		queues, err := s.ExecutionQueues(ctx)
 		require.NoError(t, err)
-		require.Equal(t, []abaco.ActorRef{{Tenant: "t1", ActorID: "a"}, {Tenant: "t2", ActorID: "b"}}, refs)
+		require.Len(t, queues, 2, "the idle actor has no queue")
+		require.Equal(t, []string{"t1", "a"}, []string{queues[0].Actor.Tenant, queues[0].Actor.ID})
+		require.Equal(t, 5, queues[0].Pending)
+		require.Equal(t, []string{"t2", "b"}, []string{queues[1].Actor.Tenant, queues[1].Actor.ID})
+		require.Equal(t, 1, queues[1].Pending)
 
 		claim := abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"}
-		_, err = s.ExecutionClaimNext(ctx, claim)
+		_, err = claimNext(ctx, s, claim)
 		require.NoError(t, err)
 		n, err := s.ExecutionCountPending(ctx, "t1", "a")
 		require.NoError(t, err)
@@ -333,9 +351,10 @@ func TestExecutionPending(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "w1", got.WorkerID)
 
-		refs, err = s.ExecutionActorsPending(ctx)
+		queues, err = s.ExecutionQueues(ctx)
 		require.NoError(t, err)
-		require.Equal(t, []abaco.ActorRef{{Tenant: "t2", ActorID: "b"}}, refs)
+		require.Len(t, queues, 1)
+		require.Equal(t, "b", queues[0].Actor.ID)
 	})
 }
 
@@ -352,7 +371,7 @@ func TestExecutionSummary(t *testing.T) {
 
 		createExecutions(t, s, a, "e", 3)
 		for i, id := range []string{"e000", "e001"} {
-			_, err := s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w"})
+			_, err := claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w"})
 			require.NoError(t, err)
 			ok, err := s.ExecutionFinish(ctx, abaco.ExecutionFinishParams{ID: id, Status: abaco.ExecComplete,
 				StartTime: ms(int64(100 * (i + 1))), FinishTime: ms(int64(100*(i+1) + 50)),
@@ -373,5 +392,66 @@ func TestExecutionSummary(t *testing.T) {
 			{ID: "e001", Status: abaco.ExecComplete, MessageReceivedTime: received, StartTime: ms(200), FinishTime: ms(250)},
 			{ID: "e002", Status: abaco.ExecSubmitted, MessageReceivedTime: received},
 		}, sum.Executions)
+	})
+}
+
+// claimNext claims one execution through ExecutionClaimMany, as the
+// dispatcher does; ErrNotFound when the queue is empty.
+func claimNext(ctx context.Context, s *Store, p abaco.ExecutionClaimParams) (*abaco.Execution, error) {
+	got, err := s.ExecutionClaimMany(ctx, []abaco.ExecutionClaimParams{p})
+	if err != nil {
+		return nil, err
+	}
+	if got[0] == nil {
+		return nil, abaco.ErrNotFound
+	}
+	return got[0], nil
+}
+
+func TestExecutionClaimMany(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		b := createActor(t, s, "t1", "b")
+		for _, id := range []string{"a3", "a2", "a1"} {
+			require.NoError(t, s.ExecutionCreate(ctx, newExecution(a, id)))
+		}
+		require.NoError(t, s.ExecutionCreate(ctx, newExecution(b, "b1")))
+
+		queues, err := s.ExecutionQueues(ctx)
+		require.NoError(t, err)
+		require.Len(t, queues, 2)
+		require.Equal(t, "a", queues[0].Actor.ID)
+		require.Equal(t, 3, queues[0].Pending)
+		require.Equal(t, "b", queues[1].Actor.ID)
+		require.Equal(t, 1, queues[1].Pending)
+
+		claim := func(actor, worker string) abaco.ExecutionClaimParams {
+			return abaco.ExecutionClaimParams{Tenant: "t1", ActorID: actor, WorkerID: worker}
+		}
+		got, err := s.ExecutionClaimMany(ctx, []abaco.ExecutionClaimParams{
+			claim("a", "wa1"), claim("b", "wb1"), claim("a", "wa2"), claim("b", "wb2"),
+		})
+		require.NoError(t, err)
+		require.Len(t, got, 4)
+		// Each actor's oldest, in arrival order, to its workers in the order given.
+		require.Equal(t, "a3", got[0].ID)
+		require.Equal(t, "wa1", got[0].WorkerID)
+		require.Equal(t, "b1", got[1].ID)
+		require.Equal(t, "wb1", got[1].WorkerID)
+		require.Equal(t, "a2", got[2].ID)
+		require.Equal(t, "wa2", got[2].WorkerID)
+		require.Nil(t, got[3], "b's queue ran out")
+		for _, e := range got[:3] {
+			stored, err := s.ExecutionGet(ctx, "t1", e.ActorID, e.ID)
+			require.NoError(t, err)
+			require.Equal(t, e.WorkerID, stored.WorkerID)
+			require.Equal(t, abaco.ExecSubmitted, stored.Status)
+		}
+
+		queues, err = s.ExecutionQueues(ctx)
+		require.NoError(t, err)
+		require.Len(t, queues, 1)
+		require.Equal(t, 1, queues[0].Pending)
 	})
 }

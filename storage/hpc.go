@@ -14,7 +14,7 @@ var (
 
 // ExecutionSetExecutorIDs records the ids a run_as_executor execution runs as.
 func (s *Store) ExecutionSetExecutorIDs(ctx context.Context, id string, uid, gid int) error {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qExecutionSetExecutorIDs), uid, gid, id))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qExecutionSetExecutorIDs), uid, gid, id))
 	if err != nil {
 		return fmt.Errorf("set executor ids of %s: %w", id, err)
 	}

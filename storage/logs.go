@@ -49,8 +49,12 @@ func (s *Store) LogPut(ctx context.Context, l *abaco.Log) error {
 }
 
 func (s *Store) logPut(ctx context.Context, db sqlx.ExecerContext, l *abaco.Log) error {
-	_, err := db.ExecContext(ctx, s.sql(qLogPut), l.ExecutionID, l.Tenant, l.ActorID, l.Text, msec(l.ExpiresAt))
+	_, err := db.ExecContext(ctx, s.sql(qLogPut), logPutArgs(l)...)
 	return err
+}
+
+func logPutArgs(l *abaco.Log) []any {
+	return []any{l.ExecutionID, l.Tenant, l.ActorID, l.Text, msec(l.ExpiresAt)}
 }
 
 // LogGet returns an execution's log, expired or not.
@@ -66,7 +70,7 @@ func (s *Store) LogGet(ctx context.Context, executionID string) (*abaco.Log, err
 // LogDeleteExpired deletes up to limit logs (all if limit <= 0) that expired
 // at or before now, and reports how many.
 func (s *Store) LogDeleteExpired(ctx context.Context, now time.Time, limit int) (int, error) {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qLogDeleteExpired), now.UnixMilli(), noLimit(limit)))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qLogDeleteExpired), now.UnixMilli(), noLimit(limit)))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired logs: %w", err)
 	}
@@ -78,7 +82,7 @@ func (s *Store) ResultPush(ctx context.Context, executionID string, data []byte,
 	if data == nil {
 		data = []byte{} // the column is NOT NULL
 	}
-	if _, err := s.db.ExecContext(ctx, s.sql(qResultPush), executionID, data, expiresAt.UnixMilli()); err != nil {
+	if _, err := s.w.ExecContext(ctx, s.sql(qResultPush), executionID, data, expiresAt.UnixMilli()); err != nil {
 		return fmt.Errorf("push result of execution %s: %w", executionID, err)
 	}
 	return nil
@@ -88,7 +92,7 @@ func (s *Store) ResultPush(ctx context.Context, executionID string, data []byte,
 // ErrNotFound when there is none.
 func (s *Store) ResultPop(ctx context.Context, executionID string, now time.Time) ([]byte, error) {
 	var data []byte
-	if err := s.db.GetContext(ctx, &data, s.sql(qResultPop), executionID, now.UnixMilli()); err != nil {
+	if err := s.w.GetContext(ctx, &data, s.sql(qResultPop), executionID, now.UnixMilli()); err != nil {
 		return nil, fmt.Errorf("pop result of execution %s: %w", executionID, notFound(err))
 	}
 	return data, nil
@@ -97,7 +101,7 @@ func (s *Store) ResultPop(ctx context.Context, executionID string, now time.Time
 // ResultDeleteExpired deletes up to limit results (all if limit <= 0) that
 // expired at or before now, and reports how many.
 func (s *Store) ResultDeleteExpired(ctx context.Context, now time.Time, limit int) (int, error) {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qResultDeleteExpired), now.UnixMilli(), noLimit(limit)))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qResultDeleteExpired), now.UnixMilli(), noLimit(limit)))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired results: %w", err)
 	}

@@ -66,7 +66,7 @@ func (s *Store) NonceCreate(ctx context.Context, n *abaco.Nonce) error {
 	if err != nil {
 		return fmt.Errorf("create nonce %s: %w", n.ID, err)
 	}
-	_, err = s.db.ExecContext(ctx, s.sql(qNonceInsert), n.Tenant, n.ID, n.ActorID, n.Alias, n.Owner,
+	_, err = s.w.ExecContext(ctx, s.sql(qNonceInsert), n.Tenant, n.ID, n.ActorID, n.Alias, n.Owner,
 		string(rb), int(n.Level), n.MaxUses, n.CurrentUses, n.RemainingUses, n.Description,
 		n.APIServer, msec(n.CreateTime), msec(n.LastUseTime))
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Store) NonceList(ctx context.Context, tenant, actorID, alias string) ([
 
 // NonceDelete removes a nonce; ErrNotFound if there is none.
 func (s *Store) NonceDelete(ctx context.Context, tenant, id string) error {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qNonceDelete), tenant, id))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qNonceDelete), tenant, id))
 	if err != nil {
 		return fmt.Errorf("delete nonce %s: %w", id, err)
 	}
@@ -115,7 +115,7 @@ func (s *Store) NonceDelete(ctx context.Context, tenant, id string) error {
 
 // NonceRedeem spends one use if one is left.
 func (s *Store) NonceRedeem(ctx context.Context, tenant, id string, now time.Time) (bool, error) {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qNonceRedeem), msec(now), tenant, id))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qNonceRedeem), msec(now), tenant, id))
 	if err != nil {
 		return false, fmt.Errorf("redeem nonce %s: %w", id, err)
 	}

@@ -34,7 +34,7 @@ func (s *Store) WorkerListAll(ctx context.Context) ([]*abaco.Worker, error) {
 // WorkerTouch stamps a worker's health-check time, leaving its status to
 // whoever changes it; it reports whether the record exists.
 func (s *Store) WorkerTouch(ctx context.Context, tenant, actorID, id string, now time.Time) (bool, error) {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qWorkerTouch), msec(now), tenant, actorID, id))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qWorkerTouch), msec(now), tenant, actorID, id))
 	if err != nil {
 		return false, fmt.Errorf("touch worker %s: %w", id, err)
 	}

@@ -49,7 +49,7 @@ func TestExecutionQueueDepths(t *testing.T) {
 		}
 		require.NoError(t, s.ExecutionCreate(ctx, newExecution(b, "e4")))
 		// A claimed execution no longer waits in the queue.
-		_, err := s.ExecutionClaimNext(ctx, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "b", WorkerID: "w"})
+		_, err := claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "b", WorkerID: "w"})
 		require.NoError(t, err)
 
 		depths, err := s.ExecutionQueueDepths(ctx)

@@ -103,7 +103,7 @@ func (s *Store) PermissionLevels(ctx context.Context, tenant string, kind abaco.
 
 // PermissionDeleteResource removes every row of a resource.
 func (s *Store) PermissionDeleteResource(ctx context.Context, tenant string, kind abaco.PermissionKind, resource string) error {
-	if _, err := s.db.ExecContext(ctx, s.sql(qPermissionDeleteResource), tenant, string(kind), resource); err != nil {
+	if _, err := s.w.ExecContext(ctx, s.sql(qPermissionDeleteResource), tenant, string(kind), resource); err != nil {
 		return fmt.Errorf("delete %s permissions of %s: %w", kind, resource, err)
 	}
 	return nil

@@ -266,3 +266,12 @@ func (r *workerRow) worker() *abaco.Worker {
 func placeholders(columns string) string {
 	return strings.Repeat("?, ", strings.Count(columns, ",")) + "?"
 }
+
+// qualified prefixes each of columns with alias and a dot ("e.id, e.tenant").
+func qualified(alias, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}

@@ -29,10 +29,14 @@ const (
 
 // Store is an abaco.Store backed by SQLite or PostgreSQL.
 type Store struct {
-	db      *sqlx.DB
+	db      *sqlx.DB // reads (and, on PostgreSQL, writes)
+	w       *sqlx.DB // writes: on SQLite one connection (see openWriter)
 	dialect string
-	queries []string  // queryText rebound for the dialect, indexed by query
-	inserts *inserter // group commit of ExecutionCreate (batch.go)
+	queries []string   // queryText rebound for the dialect, indexed by query
+	inserts *inserter  // group commit of ExecutionCreate (batch.go)
+	group   *grouper   // group commit of the scheduler's writes (group.go)
+	reads   *stmtCache // prepared statements on db (stmts.go)
+	writes  *stmtCache // prepared statements on w
 }
 
 var _ abaco.Store = (*Store)(nil)
@@ -73,7 +77,13 @@ func Open(ctx context.Context, database string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
 	}
-	s := &Store{db: db, dialect: dialect, queries: make([]string, len(queryText))}
+	s := &Store{db: db, w: db, dialect: dialect, queries: make([]string, len(queryText))}
+	if dialect == SQLite {
+		if s.w, err = openWriter(ctx, dsn); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	for i, q := range queryText {
 		if dialect == Postgres {
 			s.queries[i] = sqlx.Rebind(sqlx.DOLLAR, q.postgres)
@@ -81,8 +91,31 @@ func Open(ctx context.Context, database string) (*Store, error) {
 			s.queries[i] = q.sqlite
 		}
 	}
+	s.reads, s.writes = newStmtCache(s.db), newStmtCache(s.w)
 	s.inserts = newInserter(s)
+	s.group = newGrouper(s)
 	return s, nil
+}
+
+// openWriter opens SQLite's write handle: a pool of one connection. SQLite
+// has one writer at a time whatever the pool, and a writer that finds the
+// lock taken sleeps in the busy handler (1, 2, 5, 10… ms) before it looks
+// again; queueing for the one connection in database/sql instead hands the
+// lock over the moment it is free. Readers keep the other pool: in WAL mode
+// they never wait for the writer.
+func openWriter(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	w, err := sqlx.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite writer: %w", err)
+	}
+	return w, nil
 }
 
 // Dialect returns SQLite or Postgres.
@@ -90,7 +123,13 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.group.close()
 	s.inserts.close()
+	s.reads.close()
+	s.writes.close()
+	if s.w != s.db {
+		s.w.Close()
+	}
 	return s.db.Close()
 }
 
@@ -119,7 +158,7 @@ func (s *Store) sql(q query) string { return s.queries[q] }
 // inTx runs fn in a transaction, committing if it returns nil. On SQLite the
 // transaction takes the write lock at BEGIN (_txlock=immediate).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
+	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}

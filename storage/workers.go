@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/abaco-hpc/abaco"
 )
 
@@ -24,13 +26,48 @@ var (
 
 // WorkerUpsert creates or replaces a worker record.
 func (s *Store) WorkerUpsert(ctx context.Context, w *abaco.Worker) error {
-	_, err := s.db.ExecContext(ctx, s.sql(qWorkerUpsert), w.Tenant, w.ActorID, w.ID, w.Status,
-		w.Image, w.Revision, w.Location, w.HostID, msec(w.CreateTime),
-		msec(w.LastExecutionTime), msec(w.LastHealthCheckTime))
+	_, err := s.w.ExecContext(ctx, s.sql(qWorkerUpsert), workerArgs(w)...)
 	if err != nil {
 		return fmt.Errorf("upsert worker %s: %w", w.ID, err)
 	}
 	return nil
+}
+
+// WorkersWrite applies the scheduler's worker changes in one (group)
+// transaction: an upsert of each record, or its deletion (a record already
+// gone is no error).
+func (s *Store) WorkersWrite(ctx context.Context, ws []abaco.WorkerWrite) error {
+	err := s.group.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		upsert, err := s.txStmt(ctx, tx, qWorkerUpsert)
+		if err != nil {
+			return err
+		}
+		del, err := s.txStmt(ctx, tx, qWorkerDelete)
+		if err != nil {
+			return err
+		}
+		for _, c := range ws {
+			w := &c.Worker
+			if c.Delete {
+				_, err = del.ExecContext(ctx, w.Tenant, w.ActorID, w.ID)
+			} else {
+				_, err = upsert.ExecContext(ctx, workerArgs(w)...)
+			}
+			if err != nil {
+				return fmt.Errorf("worker %s: %w", w.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write workers: %w", err)
+	}
+	return nil
+}
+
+func workerArgs(w *abaco.Worker) []any {
+	return []any{w.Tenant, w.ActorID, w.ID, w.Status, w.Image, w.Revision, w.Location, w.HostID,
+		msec(w.CreateTime), msec(w.LastExecutionTime), msec(w.LastHealthCheckTime)}
 }
 
 // WorkerGet returns one worker of the actor.
@@ -57,7 +94,7 @@ func (s *Store) WorkerList(ctx context.Context, tenant, actorID string) ([]*abac
 
 // WorkerDelete removes a worker record; ErrNotFound if there is none.
 func (s *Store) WorkerDelete(ctx context.Context, tenant, actorID, id string) error {
-	n, err := affected(s.db.ExecContext(ctx, s.sql(qWorkerDelete), tenant, actorID, id))
+	n, err := affected(s.w.ExecContext(ctx, s.sql(qWorkerDelete), tenant, actorID, id))
 	if err == nil && n == 0 {
 		err = abaco.ErrNotFound
 	}
