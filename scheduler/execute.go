@@ -306,9 +306,10 @@ func (s *Local) supervise(ctx context.Context, r *run, h runtimes.Handle, p *ipc
 // collectResults queues every datagram the container sends, until the
 // socket is closed or its read deadline passes.
 func (s *Local) collectResults(ctx context.Context, executionID string, p *ipc) {
-	buf := make([]byte, maxResultBytes)
+	buf := resultBuffers.Get().(*[maxResultBytes]byte)
+	defer resultBuffers.Put(buf)
 	for {
-		n, _, err := p.results.ReadFrom(buf)
+		n, _, err := p.results.ReadFrom(buf[:])
 		if err != nil {
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -22,32 +23,36 @@ const (
 	maxSocketPath = 107
 )
 
+// An execution's socket and FIFO are files of the run directory named by
+// its id: no directory of their own to make and remove per execution.
 func socketPath(runDir, executionID string) string {
-	return filepath.Join(ipcDir(runDir, executionID), "results.sock")
+	return filepath.Join(runDir, executionID+".sock")
 }
 
 func fifoPath(runDir, executionID string) string {
-	return filepath.Join(ipcDir(runDir, executionID), "binary")
+	return filepath.Join(runDir, executionID+".fifo")
 }
+
+// resultBuffers are the receive buffers of result datagrams, reused: one
+// of maxResultBytes per execution would be most of what a short execution
+// allocates.
+var resultBuffers = sync.Pool{New: func() any { return new([maxResultBytes]byte) }}
 
 // ipc is the host side of one execution's results socket and binary FIFO.
 // Both are bind-mounted into the container, and bind mounts are resolved
 // when the container starts, so recreating them before a (re)start is safe.
 type ipc struct {
-	dir     string
-	socket  string
-	results *net.UnixConn
-	fifo    string
-	pipe    *os.File // held open so the pipe keeps its data until read
+	socket   string
+	fifoFile string // the FIFO's path, whether this run or one before a restart made it
+	results  *net.UnixConn
+	fifo     string
+	pipe     *os.File // held open so the pipe keeps its data until read
 }
 
 // openIPC binds the results socket and, for a binary message, creates the
 // FIFO and writes the whole message into it before the container starts.
 func openIPC(runDir, executionID string, binary []byte, isBinary bool) (*ipc, error) {
-	p := &ipc{dir: ipcDir(runDir, executionID), socket: socketPath(runDir, executionID)}
-	if err := os.MkdirAll(p.dir, 0o755); err != nil {
-		return nil, err
-	}
+	p := &ipc{socket: socketPath(runDir, executionID), fifoFile: fifoPath(runDir, executionID)}
 	if err := os.Remove(p.socket); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
@@ -126,11 +131,12 @@ func (p *ipc) drain() [][]byte {
 		return nil
 	}
 	var out [][]byte
-	buf := make([]byte, maxResultBytes)
+	buf := resultBuffers.Get().(*[maxResultBytes]byte)
+	defer resultBuffers.Put(buf)
 	for {
 		n := -1
 		raw.Control(func(fd uintptr) {
-			got, _, err := unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
+			got, _, err := unix.Recvfrom(int(fd), buf[:], unix.MSG_DONTWAIT)
 			if err == nil {
 				n = got
 			}
@@ -152,5 +158,8 @@ func (p *ipc) Close() {
 	}
 }
 
-// Remove deletes the execution's IPC directory.
-func (p *ipc) Remove() { os.RemoveAll(p.dir) }
+// Remove deletes the execution's socket and FIFO.
+func (p *ipc) Remove() {
+	os.Remove(p.socket)
+	os.Remove(p.fifoFile)
+}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -335,6 +334,3 @@ func (s *Local) dispatch(ctx context.Context) {
 		}()
 	}
 }
-
-// ipcDir is where one execution's socket and FIFO live.
-func ipcDir(runDir, executionID string) string { return filepath.Join(runDir, executionID) }

@@ -15,11 +15,13 @@ import (
 // with a zero ExpiresAt never expires; expired rows stay readable until a
 // Delete*Expired pass removes them, except that ResultPop never returns one.
 
+// logConflict makes a log insert replace the execution's earlier log.
+const logConflict = `ON CONFLICT (execution_id) DO UPDATE SET tenant = excluded.tenant,
+	actor_id = excluded.actor_id, text = excluded.text, expires_at = excluded.expires_at`
+
 var (
 	qLogPut = newQuery(`INSERT INTO logs (execution_id, tenant, actor_id, text, expires_at)
-		VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (execution_id) DO UPDATE SET tenant = excluded.tenant,
-			actor_id = excluded.actor_id, text = excluded.text, expires_at = excluded.expires_at`)
+		VALUES (?, ?, ?, ?, ?) ` + logConflict)
 	qLogGet = newQuery(`SELECT execution_id, tenant, actor_id, text, expires_at
 		FROM logs WHERE execution_id = ?`)
 	qLogDeleteExpired = newQuery(`DELETE FROM logs WHERE execution_id IN
