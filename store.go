@@ -60,6 +60,10 @@ type Store interface {
 	// execution, in one transaction, only if it is not already final. It
 	// reports whether it finalized the execution.
 	ExecutionFinish(ctx context.Context, p ExecutionFinishParams) (bool, error)
+	// ExecutionFinishNext is ExecutionFinish and, if next is set and the
+	// execution did finish, the claim of the next execution of next's actor
+	// for next.WorkerID, in the same transaction (nil when none waits).
+	ExecutionFinishNext(ctx context.Context, p ExecutionFinishParams, next *ExecutionClaimParams) (bool, *Execution, error)
 	// ExecutionRequestHalt marks a RUNNING execution for halting and returns
 	// the status it found.
 	ExecutionRequestHalt(ctx context.Context, tenant, actorID, id string) (string, error)

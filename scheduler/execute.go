@@ -18,6 +18,8 @@ type run struct {
 	actor    *abaco.Actor
 	exec     *abaco.Execution
 	worker   *abaco.Worker
+	epoch    uint64           // the actor's slots epoch when dispatched
+	next     *abaco.Execution // claimed by the worker as it finished this one
 	halt     chan struct{}
 	haltOnce sync.Once
 }
@@ -48,6 +50,7 @@ func (s *Local) track(a *abaco.Actor, e *abaco.Execution, w *abaco.Worker) *run 
 	r := &run{ref: refOf(a), actor: a, exec: e, worker: w, halt: make(chan struct{})}
 	s.mu.Lock()
 	s.running[e.ID] = r
+	r.epoch = s.slotsFor(r.ref).epoch
 	s.mu.Unlock()
 	if e.HaltRequested {
 		r.requestHalt()
@@ -55,11 +58,36 @@ func (s *Local) track(a *abaco.Actor, e *abaco.Execution, w *abaco.Worker) *run 
 	return r
 }
 
+// untrack ends r; its worker goes back to the pool unless it carries on
+// with the execution it claimed (work).
 func (s *Local) untrack(ctx context.Context, r *run) {
 	s.mu.Lock()
 	delete(s.running, r.exec.ID)
 	s.mu.Unlock()
-	s.releaseWorker(ctx, r.actor, r.worker)
+	if r.next == nil {
+		s.releaseWorker(ctx, r.actor, r.worker)
+	}
+}
+
+// work runs r and then, for as long as its worker carries on with its
+// actor's queue, the execution it claimed in the commit that finished the
+// previous one: a busy actor's worker goes from one message to the next
+// without waiting for a dispatch pass, and pays one commit for both the
+// finish and the claim. found and state are those of a recovered run.
+func (s *Local) work(ctx context.Context, r *run, found *runtimes.Handle, state runtimes.State) {
+	s.execute(ctx, r, found, state)
+	for r.next != nil {
+		next := r.next
+		s.mu.Lock()
+		r.worker.LastExecutionTime = s.clock.Now()
+		snap := s.snapshot(r.worker)
+		s.mu.Unlock()
+		s.saveWorkerLater(snap)
+		epoch := r.epoch // the actor as dispatched: a change meanwhile ends the chain
+		r = s.track(r.actor, next, r.worker)
+		r.epoch = epoch
+		s.execute(ctx, r, nil, "")
+	}
 }
 
 // execute runs one claimed execution to its end. found is the container of
@@ -368,7 +396,7 @@ func (s *Local) finalize(ctx context.Context, r *run, h runtimes.Handle, p *ipc,
 		}
 	}
 	params.Runtime = int(params.FinishTime.Sub(started).Seconds())
-	done, err := s.store.ExecutionFinish(ctx, params)
+	done, next, err := s.store.ExecutionFinishNext(ctx, params, s.carryOn(r))
 	if err != nil {
 		s.log.Error("finalize execution; the container is kept for recovery", "execution", e.ID, "err", err)
 		return
@@ -376,6 +404,7 @@ func (s *Local) finalize(ctx context.Context, r *run, h runtimes.Handle, p *ipc,
 	if done {
 		s.finished(params.Status, started, params.FinishTime)
 	}
+	r.next = next
 	s.log.Info("execution finished", "tenant", e.Tenant, "actor", e.ActorID, "execution", e.ID,
 		"status", params.Status, "exit_code", derefInt(params.ExitCode), "runtime_s", params.Runtime)
 	s.notifyFinished(e.ID)

@@ -186,13 +186,15 @@ func (s *Local) Enqueued(tenant, actorID string) { s.poke() }
 
 // ActorChanged prepares the actor's (new) image in the background.
 func (s *Local) ActorChanged(tenant, actorID string) {
+	ref := abaco.ActorRef{Tenant: tenant, ActorID: actorID}
 	s.mu.Lock()
 	ctx := s.ctx
+	s.slotsFor(ref).epoch++ // busy workers finish, and do not carry on with the old actor
 	s.mu.Unlock()
 	if ctx == nil {
 		return // not running yet: Run's recovery pass prepares it
 	}
-	s.prepare(ctx, abaco.ActorRef{Tenant: tenant, ActorID: actorID})
+	s.prepare(ctx, ref)
 }
 
 // ActorDeleted stops the actor's running containers; the store has
@@ -330,7 +332,7 @@ func (s *Local) dispatch(ctx context.Context) {
 		s.runs.Add(1)
 		go func() {
 			defer s.runs.Done()
-			s.execute(ctx, r, nil, "")
+			s.work(ctx, r, nil, "")
 		}()
 	}
 }

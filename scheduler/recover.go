@@ -116,7 +116,7 @@ func (s *Local) settle(ctx context.Context, a *abaco.Actor, e *abaco.Execution) 
 		s.runs.Add(1)
 		go func() {
 			defer s.runs.Done()
-			s.execute(ctx, r, &h, state)
+			s.work(ctx, r, &h, state)
 		}()
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 // here is written under s.mu; the store gets copies.
 type slots struct {
 	revision int                      // the actor's newest revision seen
+	epoch    uint64                   // bumped when the actor changes: its workers stop carrying on
 	idle     []*abaco.Worker          // READY
 	busy     map[string]*abaco.Worker // BUSY or SHUTTING_DOWN, by id
 	retiring map[string]bool          // busy workers to remove when their execution ends
@@ -183,6 +184,23 @@ func (s *Local) releaseWorker(ctx context.Context, a *abaco.Actor, w *abaco.Work
 		s.saveWorkerLater(snap)
 	}
 	s.poke()
+}
+
+// carryOn says whether r's worker may take the actor's next message as it
+// finishes r (see work), and how to claim it: not when the server is
+// stopping, the worker was asked to stop, the actor changed since r was
+// dispatched, or the actor is backing off after start failures. Then the
+// worker goes back to the pool and the dispatcher decides.
+func (s *Local) carryOn(r *run) *abaco.ExecutionClaimParams {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl := s.slots[r.ref]
+	_, failing := s.failures[r.ref]
+	if s.ctx == nil || s.ctx.Err() != nil || sl == nil || sl.retiring[r.worker.ID] ||
+		r.worker.Revision < sl.revision || sl.epoch != r.epoch || failing {
+		return nil
+	}
+	return &abaco.ExecutionClaimParams{Tenant: r.ref.Tenant, ActorID: r.ref.ActorID, WorkerID: r.worker.ID}
 }
 
 // ensureWorker gives a newly ready actor one READY worker, as the

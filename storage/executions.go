@@ -27,7 +27,8 @@ var (
 	// insert single executions inside their own transactions.
 	qExecutionInsert = newQuery(`INSERT INTO executions (` + executionColumns + `)
 		VALUES (` + placeholders(executionColumns) + `)`)
-	qExecutionGet = newQuery(`SELECT ` + executionColumns + ` FROM executions
+	qExecutionByID = newQuery(`SELECT ` + executionColumns + ` FROM executions WHERE id = ?`)
+	qExecutionGet  = newQuery(`SELECT ` + executionColumns + ` FROM executions
 		WHERE tenant = ? AND actor_id = ? AND id = ?`)
 	qExecutionSummary = newQuery(`SELECT id, status, message_received_time, start_time,
 		finish_time, runtime, cpu, io FROM executions
@@ -69,22 +70,30 @@ var (
 		RETURNING tenant, actor_id,
 			(SELECT link FROM actors a WHERE a.tenant = executions.tenant AND a.id = executions.actor_id) AS link,
 			(SELECT webhook FROM actors a WHERE a.tenant = executions.tenant AND a.id = executions.actor_id) AS webhook`)
-	// PostgreSQL only: ExecutionFinish's common case in one statement and
-	// one round trip (no BEGIN/COMMIT): the execution of an actor with no
-	// link or webhook, and its log. It changes nothing, and counts 0, when
+	// PostgreSQL only: ExecutionFinishNext's common case in one statement
+	// and one round trip (no BEGIN/COMMIT): the execution of an actor with
+	// no link or webhook, its log, and the claim of the actor's next
+	// execution if a worker is given (NULLs: none). It changes nothing, and
+	// counts 0, when
 	// the execution is final already or its actor has a target, whose event
 	// needs the transaction of ExecutionFinish's general path. (An actor
 	// read without a target here had none in this statement's snapshot: a
 	// target set meanwhile is, in commit order, set after this finish.)
 	qExecutionFinishQuick = newDialectQuery(``, `WITH f AS (
-			UPDATE executions SET ` + finishSet + `
+			UPDATE executions SET `+finishSet+`
 			WHERE id = ? AND status NOT IN ('COMPLETE', 'ERROR') AND NOT EXISTS (
 				SELECT 1 FROM actors a WHERE a.tenant = executions.tenant AND a.id = executions.actor_id
 					AND (a.link <> '' OR a.webhook <> ''))
 			RETURNING id, tenant, actor_id),
 		l AS (INSERT INTO logs (execution_id, tenant, actor_id, text, expires_at)
-			SELECT f.id, f.tenant, f.actor_id, ?, ? FROM f ` + logConflict + `)
-		SELECT COUNT(*) FROM f`)
+			SELECT f.id, f.tenant, f.actor_id, ?, ? FROM f `+logConflict+`),
+		c AS (UPDATE executions SET worker_id = ?::text
+			WHERE seq = (SELECT seq FROM executions
+				WHERE tenant = ? AND actor_id = ? AND status = 'SUBMITTED' AND worker_id IS NULL
+				ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+			AND EXISTS (SELECT 1 FROM f)
+			RETURNING id)
+		SELECT (SELECT COUNT(*) FROM f) AS finished, (SELECT id FROM c) AS next_id`)
 	// Touching the row even when it is not RUNNING returns the status in
 	// the same atomic statement that decides whether to set the flag.
 	qExecutionRequestHalt = newQuery(`UPDATE executions
@@ -177,27 +186,15 @@ func (s *Store) ExecutionClaimMany(ctx context.Context, ps []abaco.ExecutionClai
 		}
 		workers[ref] = append(workers[ref], p.WorkerID)
 	}
-	var got map[string]*abaco.Execution // by worker id
+	got := map[string]*abaco.Execution{} // by worker id
 	err := s.group.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		got = map[string]*abaco.Execution{}
+		clear(got)
 		for _, ref := range byActor {
-			ids, err := json.Marshal(workers[ref])
+			es, err := s.claimTx(ctx, tx, ref.Tenant, ref.ActorID, workers[ref])
 			if err != nil {
 				return err
 			}
-			claim, err := s.txStmt(ctx, tx, qExecutionClaimBatch)
-			if err != nil {
-				return err
-			}
-			var rows []executionRow
-			if err := claim.SelectContext(ctx, &rows, ref.Tenant, ref.ActorID, len(workers[ref]), string(ids)); err != nil {
-				return err
-			}
-			for i := range rows {
-				e, err := rows[i].execution()
-				if err != nil {
-					return err
-				}
+			for _, e := range es {
 				got[e.WorkerID] = e
 			}
 		}
@@ -211,6 +208,30 @@ func (s *Store) ExecutionClaimMany(ctx context.Context, ps []abaco.ExecutionClai
 		out[i] = got[p.WorkerID]
 	}
 	return out, nil
+}
+
+// claimTx gives the actor's oldest unclaimed executions to workers, one
+// each in order, in tx; fewer when the queue runs out.
+func (s *Store) claimTx(ctx context.Context, tx *sqlx.Tx, tenant, actorID string, workers []string) ([]*abaco.Execution, error) {
+	ids, err := json.Marshal(workers)
+	if err != nil {
+		return nil, err
+	}
+	claim, err := s.txStmt(ctx, tx, qExecutionClaimBatch)
+	if err != nil {
+		return nil, err
+	}
+	var rows []executionRow
+	if err := claim.SelectContext(ctx, &rows, tenant, actorID, len(workers), string(ids)); err != nil {
+		return nil, err
+	}
+	es := make([]*abaco.Execution, len(rows))
+	for i := range rows {
+		if es[i], err = rows[i].execution(); err != nil {
+			return nil, err
+		}
+	}
+	return es, nil
 }
 
 // ExecutionQueues returns each actor with unclaimed executions and how
@@ -263,62 +284,114 @@ func (s *Store) ExecutionSetRunning(ctx context.Context, p abaco.ExecutionSetRun
 // exist) it changes nothing, so a losing finisher does not overwrite the
 // winner's log.
 func (s *Store) ExecutionFinish(ctx context.Context, p abaco.ExecutionFinishParams) (bool, error) {
+	finished, _, err := s.ExecutionFinishNext(ctx, p, nil)
+	return finished, err
+}
+
+// ExecutionFinishNext is ExecutionFinish and, if next is set and the
+// execution did finish, the claim of next's actor's oldest unclaimed
+// execution for next.WorkerID, in the same transaction: a worker that
+// carries on with its actor's queue pays one commit per execution for
+// both. The claimed execution is nil when the queue is empty.
+func (s *Store) ExecutionFinishNext(ctx context.Context, p abaco.ExecutionFinishParams, next *abaco.ExecutionClaimParams) (bool, *abaco.Execution, error) {
 	if s.dialect == Postgres && p.Log != nil {
-		quick, err := s.writes.get(ctx, s.sql(qExecutionFinishQuick))
-		var n int
-		if err == nil {
-			err = quick.GetContext(ctx, &n, p.Status, msec(p.StartTime), msec(p.FinishTime), p.Runtime,
-				p.CPU, p.IO, p.ExitCode, rawJSON(p.FinalState), p.ID, p.Log.Text, msec(p.Log.ExpiresAt))
-		}
+		finished, nextID, err := s.finishQuick(ctx, p, next)
 		if err != nil {
-			return false, fmt.Errorf("finish execution %s: %w", p.ID, err)
+			return false, nil, fmt.Errorf("finish execution %s: %w", p.ID, err)
 		}
-		if n > 0 {
-			return true, nil
+		if finished {
+			if nextID == "" {
+				return true, nil, nil
+			}
+			e, err := s.executionByID(ctx, nextID)
+			return true, e, err
 		}
 	}
 	var finished bool
+	var claimed *abaco.Execution
 	err := s.group.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		finished = false
-		var ref struct {
-			Tenant  string         `db:"tenant"`
-			ActorID string         `db:"actor_id"`
-			Link    sql.NullString `db:"link"`
-			Webhook sql.NullString `db:"webhook"`
-		}
-		finish, err := s.txStmt(ctx, tx, qExecutionFinish)
-		if err != nil {
+		var err error
+		claimed = nil
+		if finished, err = s.finishTx(ctx, tx, p); err != nil || !finished || next == nil {
 			return err
 		}
-		err = finish.GetContext(ctx, &ref, p.Status, msec(p.StartTime),
-			msec(p.FinishTime), p.Runtime, p.CPU, p.IO, p.ExitCode, rawJSON(p.FinalState), p.ID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // final already, or gone
+		got, err := s.claimTx(ctx, tx, next.Tenant, next.ActorID, []string{next.WorkerID})
+		if err == nil && len(got) > 0 {
+			claimed = got[0]
 		}
-		if err != nil {
-			return err
-		}
-		if p.Log != nil {
-			put, err := s.txStmt(ctx, tx, qLogPut)
-			if err != nil {
-				return err
-			}
-			if _, err := put.ExecContext(ctx, logPutArgs(p.Log)...); err != nil {
-				return err
-			}
-		}
-		if ref.Link.String != "" || ref.Webhook.String != "" {
-			if err := s.eventExecutionComplete(ctx, tx, ref.Tenant, ref.ActorID, p); err != nil {
-				return err
-			}
-		}
-		finished = true
-		return nil
+		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("finish execution %s: %w", p.ID, err)
+		return false, nil, fmt.Errorf("finish execution %s: %w", p.ID, err)
 	}
-	return finished, nil
+	return finished, claimed, nil
+}
+
+// finishQuick runs qExecutionFinishQuick (PostgreSQL): the finish, its log
+// and the next claim in one statement; false if the general path must run.
+func (s *Store) finishQuick(ctx context.Context, p abaco.ExecutionFinishParams, next *abaco.ExecutionClaimParams) (bool, string, error) {
+	quick, err := s.writes.get(ctx, s.sql(qExecutionFinishQuick))
+	if err != nil {
+		return false, "", err
+	}
+	var worker, tenant, actorID any // NULL: no claim
+	if next != nil {
+		worker, tenant, actorID = next.WorkerID, next.Tenant, next.ActorID
+	}
+	var out struct {
+		Finished int            `db:"finished"`
+		NextID   sql.NullString `db:"next_id"`
+	}
+	err = quick.GetContext(ctx, &out, p.Status, msec(p.StartTime), msec(p.FinishTime), p.Runtime,
+		p.CPU, p.IO, p.ExitCode, rawJSON(p.FinalState), p.ID, p.Log.Text, msec(p.Log.ExpiresAt),
+		worker, tenant, actorID)
+	return out.Finished > 0, out.NextID.String, err
+}
+
+// finishTx is ExecutionFinish's general path in tx.
+func (s *Store) finishTx(ctx context.Context, tx *sqlx.Tx, p abaco.ExecutionFinishParams) (bool, error) {
+	var ref struct {
+		Tenant  string         `db:"tenant"`
+		ActorID string         `db:"actor_id"`
+		Link    sql.NullString `db:"link"`
+		Webhook sql.NullString `db:"webhook"`
+	}
+	finish, err := s.txStmt(ctx, tx, qExecutionFinish)
+	if err != nil {
+		return false, err
+	}
+	err = finish.GetContext(ctx, &ref, p.Status, msec(p.StartTime),
+		msec(p.FinishTime), p.Runtime, p.CPU, p.IO, p.ExitCode, rawJSON(p.FinalState), p.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // final already, or gone
+	}
+	if err != nil {
+		return false, err
+	}
+	if p.Log != nil {
+		put, err := s.txStmt(ctx, tx, qLogPut)
+		if err != nil {
+			return false, err
+		}
+		if _, err := put.ExecContext(ctx, logPutArgs(p.Log)...); err != nil {
+			return false, err
+		}
+	}
+	if ref.Link.String != "" || ref.Webhook.String != "" {
+		if err := s.eventExecutionComplete(ctx, tx, ref.Tenant, ref.ActorID, p); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// executionByID reads one execution by its id alone.
+func (s *Store) executionByID(ctx context.Context, id string) (*abaco.Execution, error) {
+	var r executionRow
+	if err := s.db.GetContext(ctx, &r, s.sql(qExecutionByID), id); err != nil {
+		return nil, fmt.Errorf("get execution %s: %w", id, notFound(err))
+	}
+	return r.execution()
 }
 
 // ExecutionRequestHalt marks a RUNNING execution for halting and returns

@@ -455,3 +455,61 @@ func TestExecutionClaimMany(t *testing.T) {
 		require.Equal(t, 1, queues[0].Pending)
 	})
 }
+
+func TestExecutionFinishNext(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		quiet := eventActor(t, s, "Q", "", "")
+		linked := eventActor(t, s, "L", "", "http://127.0.0.1:1/hook")
+		for _, a := range []*abaco.Actor{quiet, linked} {
+			for _, id := range []string{"1", "2"} {
+				require.NoError(t, s.ExecutionCreate(ctx, newExecution(a, a.ID+id)))
+			}
+			first, err := claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: a.ID, WorkerID: "w"})
+			require.NoError(t, err)
+			require.Equal(t, a.ID+"1", first.ID)
+
+			next := &abaco.ExecutionClaimParams{Tenant: "t1", ActorID: a.ID, WorkerID: "w"}
+			finish := func(id string) abaco.ExecutionFinishParams {
+				code := 0
+				return abaco.ExecutionFinishParams{ID: id, Status: abaco.ExecComplete, StartTime: ms(1000),
+					FinishTime: ms(2000), ExitCode: &code, FinalState: json.RawMessage(`{"ExitCode": 0}`),
+					Log: &abaco.Log{ExecutionID: id, Tenant: "t1", ActorID: a.ID, Text: "log of " + id}}
+			}
+			done, got, err := s.ExecutionFinishNext(ctx, finish(a.ID+"1"), next)
+			require.NoError(t, err)
+			require.True(t, done)
+			require.NotNil(t, got, "actor %s: the next message goes to the same worker", a.ID)
+			require.Equal(t, a.ID+"2", got.ID)
+			require.Equal(t, "w", got.WorkerID)
+			l, err := s.LogGet(ctx, a.ID+"1")
+			require.NoError(t, err)
+			require.Equal(t, "log of "+a.ID+"1", l.Text)
+
+			// Finishing again changes nothing and claims nothing.
+			require.NoError(t, s.ExecutionCreate(ctx, newExecution(a, a.ID+"3")))
+			done, got, err = s.ExecutionFinishNext(ctx, finish(a.ID+"1"), next)
+			require.NoError(t, err)
+			require.False(t, done)
+			require.Nil(t, got)
+			n, err := s.ExecutionCountPending(ctx, "t1", a.ID)
+			require.NoError(t, err)
+			require.Equal(t, 1, n)
+
+			done, got, err = s.ExecutionFinishNext(ctx, finish(a.ID+"2"), next)
+			require.NoError(t, err)
+			require.True(t, done)
+			require.Equal(t, a.ID+"3", got.ID)
+			done, got, err = s.ExecutionFinishNext(ctx, finish(a.ID+"3"), next)
+			require.NoError(t, err)
+			require.True(t, done)
+			require.Nil(t, got, "the queue is empty")
+		}
+		events, err := s.EventList(ctx, "t1", "L")
+		require.NoError(t, err)
+		require.Len(t, events, 3, "one EXECUTION_COMPLETE per finish of the actor with a webhook")
+		events, err = s.EventList(ctx, "t1", "Q")
+		require.NoError(t, err)
+		require.Empty(t, events)
+	})
+}

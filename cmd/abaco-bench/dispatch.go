@@ -154,14 +154,19 @@ func (t *timedStore) ExecutionCreate(ctx context.Context, e *abaco.Execution) er
 }
 
 func (t *timedStore) ExecutionFinish(ctx context.Context, p abaco.ExecutionFinishParams) (bool, error) {
-	ok, err := t.Store.ExecutionFinish(ctx, p)
+	ok, _, err := t.ExecutionFinishNext(ctx, p, nil)
+	return ok, err
+}
+
+func (t *timedStore) ExecutionFinishNext(ctx context.Context, p abaco.ExecutionFinishParams, next *abaco.ExecutionClaimParams) (bool, *abaco.Execution, error) {
+	ok, e, err := t.Store.ExecutionFinishNext(ctx, p, next)
 	if ok {
 		select {
 		case t.finished <- struct{}{}:
 		default:
 		}
 	}
-	return ok, err
+	return ok, e, err
 }
 
 func (t *timedStore) enqueuedAt(id string) (time.Time, bool) {
