@@ -51,6 +51,8 @@ type Options struct {
 	// Configs, if set, returns the actor configs (secrets in clear) that
 	// apply to an actor, injected as `_actor_configs`.
 	Configs func(ctx context.Context, tenant, actorID string) (map[string]string, error)
+	// SweepInterval is how often the queue is looked at without a wake-up.
+	SweepInterval time.Duration
 	// Pool tunes the autoscaler and the health pass (pool.go).
 	Pool PoolOptions
 	// OnFinished, if set, hears of every execution this scheduler
@@ -70,6 +72,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.LogFlushInterval <= 0 {
 		o.LogFlushInterval = time.Second
+	}
+	if o.SweepInterval <= 0 {
+		o.SweepInterval = defaultSweepInterval
 	}
 	if o.StartFailureLimit <= 0 {
 		o.StartFailureLimit = 3
@@ -132,9 +137,16 @@ func NewLocal(store abaco.Store, rt runtimes.Runtime, clock abaco.Clock, cfg aba
 	}, nil
 }
 
-// sweepInterval bounds how long queued work can wait if a wake-up is lost
-// (for example a message committed by another server).
-const sweepInterval = 2 * time.Second
+// defaultSweepInterval bounds how long queued work can wait if a wake-up
+// is lost (a notification missed while the database connection was down,
+// say).
+const defaultSweepInterval = 2 * time.Second
+
+// queueWatcher is a store that tells of messages queued by any server
+// sharing its database (storage.Store on PostgreSQL).
+type queueWatcher interface {
+	WatchQueue(ctx context.Context) <-chan struct{}
+}
 
 // Run recovers the work in flight and then dispatches until ctx ends. When
 // it returns, supervision has stopped but containers keep running: the next
@@ -151,8 +163,13 @@ func (s *Local) Run(ctx context.Context) error {
 		defer close(writer)
 		s.writeWorkersInBackground(ctx)
 	}()
-	ticker := time.NewTicker(sweepInterval)
+	ticker := time.NewTicker(s.opts.SweepInterval)
 	defer ticker.Stop()
+	// Messages other servers sharing the database take (PostgreSQL).
+	var queued <-chan struct{}
+	if w, ok := s.store.(queueWatcher); ok {
+		queued = w.WatchQueue(ctx)
+	}
 	scale := time.NewTicker(s.opts.Pool.AutoscaleInterval)
 	defer scale.Stop()
 	health := time.NewTicker(s.opts.Pool.HealthInterval)
@@ -165,6 +182,7 @@ func (s *Local) Run(ctx context.Context) error {
 			<-writer
 			return nil
 		case <-s.wake:
+		case <-queued:
 		case <-ticker.C:
 		case <-scale.C:
 			s.autoscale(ctx)

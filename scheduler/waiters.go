@@ -29,7 +29,7 @@ func (s *Local) WaitFinished(ctx context.Context, e *abaco.Execution) error {
 		}
 		select {
 		case <-ch:
-		case <-time.After(sweepInterval):
+		case <-time.After(s.opts.SweepInterval):
 			s.dropWaiter(e.ID, ch)
 		case <-ctx.Done():
 			s.dropWaiter(e.ID, ch)

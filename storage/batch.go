@@ -37,7 +37,7 @@ type inserter struct {
 	reqs  chan *insertRequest
 	stop  chan struct{}
 	wg    sync.WaitGroup
-	stmts []string // stmts[n-1] inserts n rows
+	stmts []string // stmts[n-1] inserts n rows (and on PostgreSQL notifies queueChannel)
 }
 
 // newInserter starts committers: one on SQLite (one writer at a time
@@ -52,7 +52,7 @@ func newInserter(s *Store) *inserter {
 		}
 		q := `INSERT INTO executions (` + executionColumns + `) VALUES ` + values
 		if s.dialect == Postgres {
-			q = sqlx.Rebind(sqlx.DOLLAR, q)
+			q = sqlx.Rebind(sqlx.DOLLAR, notifyQueue(q))
 		}
 		in.stmts = append(in.stmts, q)
 	}
@@ -115,7 +115,7 @@ func (in *inserter) commit(batch []*insertRequest) {
 		}
 	}
 	for _, r := range live {
-		_, err := in.s.w.ExecContext(ctx, in.s.sql(qExecutionInsert), r.values...)
+		_, err := in.s.w.ExecContext(ctx, in.stmts[0], r.values...)
 		r.done <- err
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -511,5 +512,27 @@ func TestExecutionFinishNext(t *testing.T) {
 		events, err = s.EventList(ctx, "t1", "Q")
 		require.NoError(t, err)
 		require.Empty(t, events)
+	})
+}
+
+// On PostgreSQL a message inserted through one store (server) wakes the
+// queue watchers of the others; on SQLite there is nothing to watch.
+func TestWatchQueue(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		watch := s.WatchQueue(ctx)
+		if s.Dialect() == SQLite {
+			require.Nil(t, watch)
+			return
+		}
+		require.NotNil(t, watch)
+		other := openStore(t, s.dsn)
+		a := createActor(t, other, "t1", "a")
+		require.NoError(t, other.ExecutionCreate(ctx, newExecution(a, "e1")))
+		select {
+		case <-watch:
+		case <-time.After(30 * time.Second):
+			t.Fatal("no wake-up for a message inserted by another store")
+		}
 	})
 }

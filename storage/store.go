@@ -32,6 +32,7 @@ type Store struct {
 	db      *sqlx.DB // reads (and, on PostgreSQL, writes)
 	w       *sqlx.DB // writes: on SQLite one connection (see openWriter)
 	dialect string
+	dsn     string     // as opened (WatchQueue opens its own connection)
 	queries []string   // queryText rebound for the dialect, indexed by query
 	inserts *inserter  // group commit of ExecutionCreate (batch.go)
 	group   *grouper   // group commit of the scheduler's writes (group.go)
@@ -77,7 +78,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
 	}
-	s := &Store{db: db, w: db, dialect: dialect, queries: make([]string, len(queryText))}
+	s := &Store{db: db, w: db, dialect: dialect, dsn: dsn, queries: make([]string, len(queryText))}
 	if dialect == SQLite {
 		if s.w, err = openWriter(ctx, dsn); err != nil {
 			db.Close()

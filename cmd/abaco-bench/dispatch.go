@@ -15,6 +15,7 @@ import (
 	"github.com/abaco-hpc/abaco"
 	"github.com/abaco-hpc/abaco/httpapi"
 	"github.com/abaco-hpc/abaco/identity"
+	"github.com/abaco-hpc/abaco/runtimes/noop"
 	"github.com/abaco-hpc/abaco/scheduler"
 	"github.com/abaco-hpc/abaco/storage"
 )
@@ -25,7 +26,7 @@ const dispatchActors = 8
 
 // runDispatch measures message → COMPLETE with a runtime that runs nothing.
 // The server (store, scheduler, service, HTTP API) runs in this process,
-// wired as `abaco serve` wires it but with noopRuntime; cfg.concurrency
+// wired as `abaco serve` wires it but with the noop runtime; cfg.concurrency
 // clients post n messages round-robin to 8 stateless actors over HTTP.
 // Throughput is n over the time from the first POST to the last COMPLETE;
 // the latencies are enqueue (the execution committed) → container start.
@@ -49,7 +50,7 @@ func runDispatch(ctx context.Context, cfg config, db string, out *output) error 
 		return err
 	}
 	store := &timedStore{Store: inner, enqueued: map[string]time.Time{}, finished: make(chan struct{}, cfg.n+64)}
-	rt := newNoopRuntime()
+	rt := noop.New()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfgA := abaco.DefaultConfig()
 	sched, err := scheduler.NewLocal(store, rt, nil, cfgA, scheduler.Options{RunDir: filepath.Join(dir, "run"), HostID: "bench"}, log)
@@ -119,7 +120,7 @@ func runDispatch(ctx context.Context, cfg config, db string, out *output) error 
 	elapsed := time.Since(start)
 	lat := make([]time.Duration, 0, cfg.n)
 	for _, id := range ids {
-		started, ok := rt.startedAt(id)
+		started, ok := rt.StartedAt(id)
 		enq, ok2 := store.enqueuedAt(id)
 		if ok && ok2 {
 			lat = append(lat, started.Sub(enq))
