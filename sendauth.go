@@ -8,23 +8,24 @@ import (
 
 // Authorizing a message read the actor, and for a caller other than its
 // owner the caller's permission rows, for every POST: one or two queries
-// per message, a third of the server's CPU in the ingest benchmark and as
-// much work again for the database. Messages come in bursts to the same
-// actor from the same users, so sendAuth remembers, per (tenant, actor id
-// or alias, user), the few facts a send needs: the actor's id, owner and
-// revision, and the user's own level on it.
+// per message besides the insert, a third of the server's CPU in the
+// ingest benchmark. Messages come in bursts to the same actor from the
+// same users, so sendAuth remembers, per (tenant, actor id or alias,
+// user), the few facts a send needs: the actor's id, owner and revision,
+// and the user's own level on it.
 //
 // Staleness. Every write of this process that could change those facts
 // (an actor's update or deletion, a permission, an alias) clears the whole
 // cache once it has committed, and a read that raced with such a write is
-// not kept (the generation check in put), so this server never acts on a
-// fact older than its own last write. A second server sharing the database
-// cannot tell us about its writes: for at most sendAuthTTL after it
-// revokes a permission or updates an actor, this server may still accept
-// messages from the revoked user or stamp `_abaco_actor_revision` with the
-// previous revision. A deleted actor is never stale in effect: the
-// execution's foreign key refuses the insert, and SendMessage answers 404.
-// Failures (no such actor, store errors) are never cached.
+// not kept (the generation check in put): a send that starts after one of
+// this server's writes never uses facts from before it. A second server
+// sharing the database cannot tell us about its writes: for at most
+// sendAuthTTL after it revokes a permission or updates an actor, this
+// server may still accept messages from the revoked user or stamp
+// `_abaco_actor_revision` with the previous revision. A deleted actor is
+// never stale in effect: the execution's foreign key refuses the insert,
+// and SendMessage answers 404. Failures (no such actor, store errors) are
+// never cached.
 type sendAuth struct {
 	mu      sync.Mutex
 	gen     uint64 // bumped by every clear
