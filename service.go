@@ -52,6 +52,8 @@ type Service struct {
 	log   *slog.Logger
 	// secrets seals secret actor configs (SetSecretBox).
 	secrets SecretBox
+	// sendAuth caches what authorizing a message needs (sendauth.go).
+	sendAuth sendAuth
 }
 
 // NewService builds a Service. A nil clock means the system clock.

@@ -108,7 +108,9 @@ func (s *Service) UpdateActor(ctx context.Context, p Principal, id string, spec 
 		a.StatusMessage = ""
 	}
 	a.LastUpdateTime = s.clock.Now()
-	if err := s.store.ActorUpdate(ctx, &a); err != nil {
+	err = s.store.ActorUpdate(ctx, &a)
+	s.sendAuth.clear()
+	if err != nil {
 		return nil, notFound(err, "No actor found with identifier: "+id+".")
 	}
 	if newRevision {
@@ -124,7 +126,9 @@ func (s *Service) DeleteActor(ctx context.Context, p Principal, id string) error
 	if err != nil {
 		return err
 	}
-	if err := s.store.ActorDelete(ctx, a.Tenant, a.ID); err != nil {
+	err = s.store.ActorDelete(ctx, a.Tenant, a.ID)
+	s.sendAuth.clear()
+	if err != nil {
 		return notFound(err, "No actor found with identifier: "+id+".")
 	}
 	s.sched.ActorDeleted(a.Tenant, a.ID)

@@ -54,7 +54,9 @@ func (s *Service) CreateAlias(ctx context.Context, p Principal, spec AliasSpec) 
 		return nil, err
 	}
 	al := &Alias{Tenant: p.Tenant, Alias: name, ActorID: a.ID, Owner: p.User, CreateTime: s.clock.Now()}
-	if err := s.store.AliasCreate(ctx, al); err != nil {
+	err = s.store.AliasCreate(ctx, al)
+	s.sendAuth.clear()
+	if err != nil {
 		return nil, kinded(err, "create alias")
 	}
 	return al, nil
@@ -103,7 +105,9 @@ func (s *Service) UpdateAlias(ctx context.Context, p Principal, alias string, sp
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.AliasSetActor(ctx, p.Tenant, al.Alias, a.ID); err != nil {
+	err = s.store.AliasSetActor(ctx, p.Tenant, al.Alias, a.ID)
+	s.sendAuth.clear()
+	if err != nil {
 		return nil, notFound(err, "No alias found: "+alias+".")
 	}
 	al.ActorID = a.ID
@@ -116,7 +120,9 @@ func (s *Service) DeleteAlias(ctx context.Context, p Principal, alias string) er
 	if err != nil {
 		return err
 	}
-	if err := s.store.AliasDelete(ctx, p.Tenant, al.Alias); err != nil {
+	err = s.store.AliasDelete(ctx, p.Tenant, al.Alias)
+	s.sendAuth.clear()
+	if err != nil {
 		return notFound(err, "No alias found: "+alias+".")
 	}
 	return nil

@@ -19,7 +19,7 @@ type Message struct {
 // SendMessage queues a message for an actor. When it returns, the
 // execution is committed: it will run even if the server crashes now.
 func (s *Service) SendMessage(ctx context.Context, p Principal, actorID string, m Message, synchronous bool) (*Execution, error) {
-	a, err := s.actorFor(ctx, p, actorID, LevelExecute)
+	a, err := s.senderTarget(ctx, p, actorID)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +75,12 @@ func (s *Service) SendMessage(ctx context.Context, p Principal, actorID string, 
 		e.Env["_abaco_username"] = e.Username
 	}
 	if err := s.store.ExecutionCreate(ctx, e); err != nil {
+		// The actor may be gone (deleted here since it was authorized, or
+		// by another server): its foreign key refused the row.
+		if _, gerr := s.store.ActorGet(ctx, a.Tenant, a.ID); errors.Is(gerr, ErrNotFound) {
+			s.sendAuth.clear()
+			return nil, E(NotExist, "No actor found with identifier: %s.", actorID)
+		}
 		return nil, internal(err, "queue message")
 	}
 	s.sched.Enqueued(a.Tenant, a.ID)

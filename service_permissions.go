@@ -73,7 +73,9 @@ func (s *Service) setPermission(ctx context.Context, tenant string, kind Permiss
 	if !ok {
 		return invalidLevel(g.Level)
 	}
-	if err := s.store.PermissionSet(ctx, PermissionRow{Tenant: tenant, Kind: kind, Resource: resource, User: user, Level: level}); err != nil {
+	err := s.store.PermissionSet(ctx, PermissionRow{Tenant: tenant, Kind: kind, Resource: resource, User: user, Level: level})
+	s.sendAuth.clear()
+	if err != nil {
 		return internal(err, "set permission")
 	}
 	return nil

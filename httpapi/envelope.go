@@ -10,15 +10,15 @@ import (
 // envelope is the Tapis response body. tapipy needs Content-Type exactly
 // "application/json" (no charset) and the same envelope on errors.
 type envelope struct {
-	Result   any            `json:"result"`
-	Status   string         `json:"status"`
-	Message  string         `json:"message"`
-	Version  string         `json:"version"`
-	Metadata map[string]any `json:"metadata"`
+	Result   any      `json:"result"`
+	Status   string   `json:"status"`
+	Message  string   `json:"message"`
+	Version  string   `json:"version"`
+	Metadata struct{} `json:"metadata"` // always {}
 }
 
 func writeEnvelope(w http.ResponseWriter, code int, status, message string, result any) {
-	body, err := json.Marshal(envelope{Result: result, Status: status, Message: message, Version: abaco.Version, Metadata: map[string]any{}})
+	body, err := json.Marshal(envelope{Result: result, Status: status, Message: message, Version: abaco.Version})
 	if err != nil {
 		code = http.StatusInternalServerError
 		body = []byte(`{"result":null,"status":"error","message":"could not encode the response","version":"` + abaco.Version + `","metadata":{}}`)

@@ -116,16 +116,32 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, ps httprouter.
 		msg = "binary - omitted"
 	}
 	self := a.actorURL(r, e.ActorID)
-	ok(w, "The request was successful", map[string]any{
-		"execution_id": e.ID,
-		"executionId":  e.ID,
-		"msg":          msg,
-		"_links": map[string]string{
-			"self":     self + "/executions/" + e.ID,
-			"owner":    a.ownerURL(r, e.Executor),
-			"messages": self + "/messages",
+	ok(w, "The request was successful", &messageAccepted{
+		ExecutionID:  e.ID,
+		ExecutionID2: e.ID,
+		Msg:          msg,
+		Links: messageLinks{
+			Self:     self + "/executions/" + e.ID,
+			Owner:    a.ownerURL(r, e.Executor),
+			Messages: self + "/messages",
 		},
 	})
+}
+
+// messageAccepted is the answer to an asynchronous message, a struct
+// rather than a map because every message gets one. Its fields are in the
+// order a map's keys were encoded in (sorted), so the bytes are the same.
+type messageAccepted struct {
+	Links        messageLinks `json:"_links"`
+	ExecutionID2 string       `json:"executionId"`
+	ExecutionID  string       `json:"execution_id"`
+	Msg          string       `json:"msg"`
+}
+
+type messageLinks struct {
+	Messages string `json:"messages"`
+	Owner    string `json:"owner"`
+	Self     string `json:"self"`
 }
 
 // answerSync waits for a synchronous execution and answers with its first

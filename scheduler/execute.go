@@ -407,7 +407,7 @@ func (s *Local) finalize(ctx context.Context, r *run, h runtimes.Handle, p *ipc,
 	r.next = next
 	s.log.Info("execution finished", "tenant", e.Tenant, "actor", e.ActorID, "execution", e.ID,
 		"status", params.Status, "exit_code", derefInt(params.ExitCode), "runtime_s", params.Runtime)
-	s.notifyFinished(e.ID)
+	s.notifyFinished(e.ID, done)
 	if err := s.rt.Remove(ctx, h); err != nil && !errors.Is(err, runtimes.ErrNotFound) {
 		s.log.Warn("remove container", "execution", e.ID, "err", err)
 	}

@@ -99,7 +99,7 @@ type Local struct {
 	preparing map[abaco.ActorRef]bool
 	failures  map[abaco.ActorRef]startFailure // consecutive container start failures
 	writes    workerWrites                    // orders each worker's store writes (writes.go)
-	waiters   map[string][]chan struct{}
+	waiters   map[string][]chan bool
 	runs      sync.WaitGroup
 	ctx       context.Context // set by Run; owns every goroutine started here
 }
@@ -133,7 +133,7 @@ func NewLocal(store abaco.Store, rt runtimes.Runtime, clock abaco.Clock, cfg aba
 		running:   map[string]*run{},
 		preparing: map[abaco.ActorRef]bool{},
 		failures:  map[abaco.ActorRef]startFailure{},
-		waiters:   map[string][]chan struct{}{},
+		waiters:   map[string][]chan bool{},
 	}, nil
 }
 

@@ -105,7 +105,7 @@ func (s *Local) settle(ctx context.Context, a *abaco.Actor, e *abaco.Execution) 
 		}
 		if done {
 			s.finished(abaco.ExecError, e.StartTime, now)
-			s.notifyFinished(e.ID)
+			s.notifyFinished(e.ID, true)
 		}
 	case err != nil:
 		return fmt.Errorf("find container %s: %w", name, err)

@@ -68,7 +68,7 @@ func (s *Local) runAsFailed(ctx context.Context, r *run, user string, cause erro
 		s.log.Error("finalize refused execution", "execution", e.ID, "err", err)
 		return
 	}
-	s.notifyFinished(e.ID)
+	s.notifyFinished(e.ID, false)
 }
 
 // checkOwner tells why an actor's owner cannot run anything here (no

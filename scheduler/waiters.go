@@ -9,11 +9,14 @@ import (
 )
 
 // WaitFinished blocks until the execution is final. It is woken by the
-// run that finalizes it; the store is re-read now and then in case the
-// execution was finished elsewhere (another server, or deleted).
+// run that finalizes it, which says whether it finalized it (then the
+// waiter returns at once, without reading the store again: a sync reply
+// waits for nothing else); the store is re-read after any other wake-up
+// and now and then, in case the execution was finished elsewhere (another
+// server, or deleted).
 func (s *Local) WaitFinished(ctx context.Context, e *abaco.Execution) error {
 	for {
-		ch := make(chan struct{})
+		ch := make(chan bool, 1)
 		s.mu.Lock()
 		s.waiters[e.ID] = append(s.waiters[e.ID], ch)
 		s.mu.Unlock()
@@ -28,7 +31,10 @@ func (s *Local) WaitFinished(ctx context.Context, e *abaco.Execution) error {
 			return nil
 		}
 		select {
-		case <-ch:
+		case final := <-ch:
+			if final {
+				return nil
+			}
 		case <-time.After(s.opts.SweepInterval):
 			s.dropWaiter(e.ID, ch)
 		case <-ctx.Done():
@@ -38,7 +44,7 @@ func (s *Local) WaitFinished(ctx context.Context, e *abaco.Execution) error {
 	}
 }
 
-func (s *Local) dropWaiter(id string, ch chan struct{}) {
+func (s *Local) dropWaiter(id string, ch chan bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := s.waiters[id]
@@ -55,13 +61,15 @@ func (s *Local) dropWaiter(id string, ch chan struct{}) {
 	}
 }
 
-// notifyFinished wakes everyone waiting for the execution.
-func (s *Local) notifyFinished(id string) {
+// notifyFinished wakes everyone waiting for the execution; final says
+// that the caller has just finalized it in the store, so that waiters
+// need not read it again.
+func (s *Local) notifyFinished(id string, final bool) {
 	s.mu.Lock()
 	list := s.waiters[id]
 	delete(s.waiters, id)
 	s.mu.Unlock()
 	for _, ch := range list {
-		close(ch)
+		ch <- final // buffered, and each waiter's channel is sent to once
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
 
 	"github.com/abaco-hpc/abaco/examples"
@@ -62,6 +63,27 @@ func (e *engine) run(ctx context.Context, image, msg string) error {
 		return fmt.Errorf("wait: %w", err)
 	}
 	return nil
+}
+
+// waitNoContainers waits until no container, running or not, has label
+// (key=value).
+func (e *engine) waitNoContainers(ctx context.Context, label string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		cs, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", label))})
+		if err != nil {
+			return fmt.Errorf("list containers labelled %s: %w", label, err)
+		}
+		if len(cs) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("containers labelled %s still there: %w", label, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // dockerRun runs `docker run --rm` of image with MSG set.
