@@ -28,8 +28,11 @@ const dispatchActors = 8
 // The server (store, scheduler, service, HTTP API) runs in this process,
 // wired as `abaco serve` wires it but with the noop runtime; cfg.concurrency
 // clients post n messages round-robin to 8 stateless actors over HTTP.
-// Throughput is n over the time from the first POST to the last COMPLETE;
-// the latencies are enqueue (the execution committed) → container start.
+// Two parts: "post to complete", n over the time from the first POST to
+// the last COMPLETE, with enqueue (the execution committed) → container
+// start latencies; and "drain a queue", n messages queued with no
+// scheduler running, then drained by one that starts: the scheduler's own
+// rate, which the posting clients bound in the first part.
 func runDispatch(ctx context.Context, cfg config, db string, out *output) error {
 	dir, err := os.MkdirTemp("", "abaco-bench-")
 	if err != nil {
@@ -49,7 +52,7 @@ func runDispatch(ctx context.Context, cfg config, db string, out *output) error 
 	if err := inner.Migrate(ctx); err != nil {
 		return err
 	}
-	store := &timedStore{Store: inner, enqueued: map[string]time.Time{}, finished: make(chan struct{}, cfg.n+64)}
+	store := &timedStore{Store: inner, enqueued: map[string]time.Time{}, finished: make(chan struct{}, 2*cfg.n+64)}
 	rt := noop.New()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfgA := abaco.DefaultConfig()
@@ -74,10 +77,16 @@ func runDispatch(ctx context.Context, cfg config, db string, out *output) error 
 	srv := &http.Server{Handler: api}
 	go srv.Serve(ln)
 	defer srv.Close()
-	schedCtx, stopSched := context.WithCancel(ctx)
-	schedDone := make(chan error, 1)
-	go func() { schedDone <- sched.Run(schedCtx) }()
-	defer func() { stopSched(); <-schedDone }()
+	// runScheduler starts a scheduler on the store, as a (re)started
+	// server does; stop ends it.
+	runScheduler := func(sched *scheduler.Local) (stop func()) {
+		schedCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- sched.Run(schedCtx) }()
+		return func() { cancel(); <-done }
+	}
+	stopSched := runScheduler(sched)
+	defer func() { stopSched() }()
 
 	token, err := identity.Mint(key, identity.Claims{Tenant: "dev", User: "bench", TTL: time.Hour})
 	if err != nil {
@@ -99,23 +108,12 @@ func runDispatch(ctx context.Context, cfg config, db string, out *output) error 
 
 	load := loadAverage()
 	start := time.Now()
-	ids := make([]string, cfg.n)
-	if _, err := parallelDo(ctx, cfg.n, cfg.concurrency, func(ctx context.Context, i int) error {
-		var err error
-		ids[i], err = s.send(ctx, actors[i%len(actors)], "message "+strconv.Itoa(i))
-		return err
-	}); err != nil {
+	ids, err := postMessages(ctx, s, actors, cfg)
+	if err != nil {
 		return err
 	}
-	timeout := time.After(max(2*time.Minute, time.Duration(cfg.n)*5*time.Millisecond))
-	for done := 0; done < cfg.n; done++ {
-		select {
-		case <-store.finished:
-		case <-timeout:
-			return fmt.Errorf("only %d of %d executions finished in time", done, cfg.n)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := waitFinished(ctx, store, cfg.n); err != nil {
+		return err
 	}
 	elapsed := time.Since(start)
 	lat := make([]time.Duration, 0, cfg.n)
@@ -126,11 +124,59 @@ func runDispatch(ctx context.Context, cfg config, db string, out *output) error 
 			lat = append(lat, started.Sub(enq))
 		}
 	}
-	r := &Result{Scenario: "dispatch", DB: db, N: cfg.n, Concurrency: cfg.concurrency,
-		Ours: figures(cfg.n, elapsed, lat), RSSMB: peakRSSMB(os.Getpid()), Load: load,
-		Note: "per_s: message POST → COMPLETE; p50/p99: enqueue → container start; rss is the bench process (server in-process)"}
-	r.Ours.PerS = round(float64(cfg.n)/elapsed.Seconds(), 1)
+	r := &Result{Scenario: "dispatch", Name: "post to complete", DB: db, N: cfg.n, Concurrency: cfg.concurrency,
+		Ours: figures(cfg.n, elapsed, lat), Load: load,
+		Note: "per_s: first message POST → last COMPLETE; p50/p99: enqueue → container start"}
 	out.add(r)
+
+	// The scheduler alone: n messages queued while no scheduler runs, then
+	// one starts (as after a restart) and drains them. The posting clients
+	// no longer set the pace.
+	stopSched()
+	if _, err := postMessages(ctx, s, actors, cfg); err != nil {
+		return err
+	}
+	drainer, err := scheduler.NewLocal(store, rt, nil, cfgA, scheduler.Options{RunDir: filepath.Join(dir, "run"), HostID: "bench"}, log)
+	if err != nil {
+		return err
+	}
+	load = loadAverage()
+	start = time.Now()
+	stopSched = runScheduler(drainer)
+	if err := waitFinished(ctx, store, cfg.n); err != nil {
+		return err
+	}
+	elapsed = time.Since(start)
+	out.add(&Result{Scenario: "dispatch", Name: "drain a queue", DB: db, N: cfg.n, Concurrency: cfg.concurrency,
+		Ours: figures(cfg.n, elapsed, nil), RSSMB: peakRSSMB(os.Getpid()), Load: load,
+		Note: "per_s: executions/s from the scheduler's start to the last COMPLETE of n queued messages; rss is the bench process (server in-process)"})
+	return nil
+}
+
+// postMessages posts cfg.n messages round-robin to actors from
+// cfg.concurrency clients and returns their execution ids.
+func postMessages(ctx context.Context, s *server, actors []string, cfg config) ([]string, error) {
+	ids := make([]string, cfg.n)
+	_, err := parallelDo(ctx, cfg.n, cfg.concurrency, func(ctx context.Context, i int) error {
+		var err error
+		ids[i], err = s.send(ctx, actors[i%len(actors)], "message "+strconv.Itoa(i))
+		return err
+	})
+	return ids, err
+}
+
+// waitFinished waits for n more executions to finish.
+func waitFinished(ctx context.Context, store *timedStore, n int) error {
+	timeout := time.After(max(2*time.Minute, time.Duration(n)*5*time.Millisecond))
+	for done := 0; done < n; done++ {
+		select {
+		case <-store.finished:
+		case <-timeout:
+			return fmt.Errorf("only %d of %d executions finished in time", done, n)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	return nil
 }
 
