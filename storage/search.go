@@ -44,7 +44,7 @@ func prefixed(alias, columns string) string {
 // search results never show (a message may be 64 MiB).
 const executionSearchColumns = `id, tenant, actor_id, executor, username, status, worker_id,
 	content_type, api_server, message_received_time, start_time, finish_time, runtime, cpu,
-	io, exit_code, final_state, halt_requested`
+	io, exit_code, final_state, halt_requested, executor_uid, executor_gid`
 
 var searchTables = map[search.Collection]searchTable{
 	search.Actors: {
@@ -258,7 +258,9 @@ func (s *Store) SearchActors(ctx context.Context, p abaco.SearchParams) ([]*abac
 func (s *Store) SearchExecutions(ctx context.Context, p abaco.SearchParams) ([]abaco.ExecutionHit, int, error) {
 	var rows []struct {
 		executionRow
-		ActorOwner string `db:"actor_owner"`
+		ActorOwner  string `db:"actor_owner"`
+		ExecutorUID *int   `db:"executor_uid"`
+		ExecutorGID *int   `db:"executor_gid"`
 	}
 	total, err := s.searchPage(ctx, search.Executions, p, &rows)
 	if err != nil {
@@ -270,7 +272,8 @@ func (s *Store) SearchExecutions(ctx context.Context, p abaco.SearchParams) ([]a
 		if err != nil {
 			return nil, 0, fmt.Errorf("search executions: %w", err)
 		}
-		out = append(out, abaco.ExecutionHit{Execution: e, ActorOwner: rows[i].ActorOwner})
+		out = append(out, abaco.ExecutionHit{Execution: e, ActorOwner: rows[i].ActorOwner,
+			ExecutorUID: rows[i].ExecutorUID, ExecutorGID: rows[i].ExecutorGID})
 	}
 	return out, total, nil
 }
