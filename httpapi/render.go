@@ -16,12 +16,15 @@ import (
 // exactly what it was; render_test.go holds the maps they replaced and
 // compares the bytes.
 
-// timeText renders a time as RFC 3339 UTC with milliseconds, or null.
+// timeLayout is how times are shown: RFC 3339 UTC with milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+// timeText renders a time in timeLayout, or null.
 func timeText(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+	return formatTime(t)
 }
 
 // timeField is timeText for a view's field: nil shows as null.
@@ -29,8 +32,35 @@ func timeField(t time.Time) *string {
 	if t.IsZero() {
 		return nil
 	}
-	s := t.UTC().Format("2006-01-02T15:04:05.000Z")
+	s := formatTime(t)
 	return &s
+}
+
+// formatTime is t.UTC().Format(timeLayout), written out digit by digit:
+// a list of executions shows three times per row, and Format's reading of
+// the layout was a tenth of the list's cost.
+func formatTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(timeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	b := []byte("0000-00-00T00:00:00.000Z")
+	put := func(at, width, v int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, 4, year)
+	put(5, 2, int(month))
+	put(8, 2, day)
+	put(11, 2, hour)
+	put(14, 2, minute)
+	put(17, 2, sec)
+	put(20, 3, t.Nanosecond()/1e6)
+	return string(b)
 }
 
 // rawField shows a stored JSON value, or null when there is none.

@@ -195,3 +195,17 @@ func TestViewsEncodeAsTheMaps(t *testing.T) {
 		requireSameJSON(t, mapExecutions(base, x, sum), newExecutionsView(base, x, sum))
 	}
 }
+
+func TestFormatTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	zones := []*time.Location{time.UTC, time.FixedZone("east", 5*3600+1800), time.FixedZone("west", -7*3600)}
+	times := []time.Time{time.Unix(0, 0), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(2026, 11, 26, 17, 16, 11, 446999999, time.UTC)}
+	for range 10000 {
+		times = append(times, time.Unix(rng.Int64N(400_000_000_000)-100_000_000_000, rng.Int64N(1e9)).In(pick(rng, zones...)))
+	}
+	for _, x := range times {
+		require.Equal(t, x.UTC().Format(timeLayout), formatTime(x), x.String())
+	}
+}

@@ -64,8 +64,9 @@ func (s *Store) ActorCreate(ctx context.Context, a *abaco.Actor) error {
 
 // ActorGet returns the tenant's actor id.
 func (s *Store) ActorGet(ctx context.Context, tenant, id string) (*abaco.Actor, error) {
+	// Scanned by hand, as in actors: every request on an actor reads it.
 	var r actorRow
-	if err := s.db.GetContext(ctx, &r, s.sql(qActorGet), tenant, id); err != nil {
+	if err := s.db.QueryRowContext(ctx, s.sql(qActorGet), tenant, id).Scan(r.scanArgs()...); err != nil {
 		return nil, fmt.Errorf("get actor %s: %w", id, notFound(err))
 	}
 	a, err := r.actor()
