@@ -54,9 +54,12 @@ func RunAsUser(a *Actor, e *Execution) string {
 // owner's account (nil without a directory or when it cannot be resolved
 // now) and the mounts its executions get.
 func (s *Service) ActorRunAs(ctx context.Context, a *Actor) (*Account, []Mount) {
-	// A directory that does not answer must not stall listing actors.
-	ctx, cancel := context.WithTimeout(ctx, displayLookupTimeout)
-	defer cancel()
+	if s.cfg.HasDirectory(a.Tenant) {
+		// A directory that does not answer must not stall listing actors.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, displayLookupTimeout)
+		defer cancel()
+	}
 	acct, mounts, err := s.cfg.RunAs(ctx, a.Tenant, a.Owner)
 	if err != nil {
 		// The display must work while the directory is down; say why the

@@ -32,10 +32,12 @@ type SearchParams struct {
 }
 
 // ExecutionHit is an execution found by a search, with its actor's owner
-// (for its links).
+// (for its links) and the ids a run_as_executor execution ran as (nil when
+// none were recorded), read with it rather than one query per hit.
 type ExecutionHit struct {
-	Execution  *Execution
-	ActorOwner string
+	Execution                *Execution
+	ActorOwner               string
+	ExecutorUID, ExecutorGID *int
 }
 
 // LogHit is a log found by a search, with its actor's owner.

@@ -106,11 +106,7 @@ func (a *API) listActors(w http.ResponseWriter, r *http.Request, ps httprouter.P
 		a.fail(w, r, err)
 		return
 	}
-	out := make([]any, 0, len(actors))
-	for _, actor := range actors {
-		out = append(out, a.renderActor(r, actor))
-	}
-	ok(w, "Actors retrieved successfully.", out)
+	ok(w, "Actors retrieved successfully.", a.renderActors(r, actors))
 }
 
 func (a *API) getActor(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {

@@ -19,30 +19,7 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request, ps httprout
 		a.fail(w, r, err)
 		return
 	}
-	list := make([]map[string]any, 0, len(sum.Executions))
-	for _, e := range sum.Executions {
-		list = append(list, map[string]any{
-			"id":                    e.ID,
-			"status":                e.Status,
-			"message_received_time": timeText(e.MessageReceivedTime),
-			"start_time":            timeText(e.StartTime),
-			"finish_time":           timeText(e.FinishTime),
-		})
-	}
-	ok(w, "Actor executions retrieved successfully.", map[string]any{
-		"actor_id":         actor.ID,
-		"api_server":       a.baseURL(r),
-		"owner":            actor.Owner,
-		"total_executions": sum.TotalExecutions,
-		"total_cpu":        sum.TotalCPU,
-		"total_io":         sum.TotalIO,
-		"total_runtime":    sum.TotalRuntime,
-		"executions":       list,
-		"_links": map[string]string{
-			"self":  a.actorURL(r, actor.ID) + "/executions",
-			"owner": a.ownerURL(r, actor.Owner),
-		},
-	})
+	ok(w, "Actor executions retrieved successfully.", newExecutionsView(a.baseURL(r), actor, sum))
 }
 
 func (a *API) getExecution(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {

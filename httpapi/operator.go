@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/julienschmidt/httprouter"
@@ -70,13 +71,25 @@ func (a *API) adminActors(w http.ResponseWriter, r *http.Request, ps httprouter.
 		a.fail(w, r, err)
 		return
 	}
-	out := make([]any, 0, len(loads))
+	actors := make([]*abaco.Actor, 0, len(loads))
 	for _, l := range loads {
-		x := a.renderActor(r, l.Actor)
-		x["workers"] = a.renderWorkers(r, l.Workers)
-		x["messages"] = l.Messages
-		x["executions"] = l.Summary.TotalExecutions
-		x["runtime"] = l.Summary.TotalRuntime
+		actors = append(actors, l.Actor)
+	}
+	out := make([]any, 0, len(loads))
+	for i, v := range a.renderActors(r, actors) {
+		x, err := actorFields(v)
+		if err != nil {
+			a.fail(w, r, abaco.Wrap(abaco.Internal, err, "render actor %s", v.ID))
+			return
+		}
+		l := loads[i]
+		for k, val := range map[string]any{"workers": a.renderWorkers(r, l.Workers), "messages": l.Messages,
+			"executions": l.Summary.TotalExecutions, "runtime": l.Summary.TotalRuntime} {
+			if x[k], err = json.Marshal(val); err != nil {
+				a.fail(w, r, abaco.Wrap(abaco.Internal, err, "render actor %s", v.ID))
+				return
+			}
+		}
 		out = append(out, x)
 	}
 	ok(w, "Actors retrieved successfully.", out)

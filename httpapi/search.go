@@ -89,13 +89,14 @@ func (a *API) answerSearch(w http.ResponseWriter, r *http.Request, coll search.C
 		return
 	}
 	list := []any{}
-	for _, x := range res.Actors {
-		list = append(list, a.renderActor(r, x))
+	for _, x := range a.renderActors(r, res.Actors) {
+		list = append(list, x)
 	}
+	base := a.baseURL(r)
 	for _, h := range res.Executions {
-		m := a.renderExecution(r, &abaco.Actor{Owner: h.ActorOwner}, h.Execution)
-		delete(m, "api_server")
-		list = append(list, m)
+		v := newExecutionView(base, h.ActorOwner, h.Execution, h.ExecutorUID, h.ExecutorGID)
+		v.APIServer = nil // search results do not show it
+		list = append(list, v)
 	}
 	for _, x := range res.Workers {
 		m := a.renderWorker(r, x)

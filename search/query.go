@@ -78,7 +78,8 @@ type Filter struct {
 type Query struct {
 	Filters []Filter
 	// Terms are the words of search=; a record matches when any does, and
-	// results are ranked by relevance.
+	// results are ranked by relevance (the store ranks up to 1,000 matches
+	// and gives more newest first).
 	Terms []string
 	// Phrases are the values of exactsearch=; a record must contain each.
 	Phrases []string

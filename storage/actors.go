@@ -64,8 +64,9 @@ func (s *Store) ActorCreate(ctx context.Context, a *abaco.Actor) error {
 
 // ActorGet returns the tenant's actor id.
 func (s *Store) ActorGet(ctx context.Context, tenant, id string) (*abaco.Actor, error) {
+	// Scanned by hand, as in actors: every request on an actor reads it.
 	var r actorRow
-	if err := s.db.GetContext(ctx, &r, s.sql(qActorGet), tenant, id); err != nil {
+	if err := s.db.QueryRowContext(ctx, s.sql(qActorGet), tenant, id).Scan(r.scanArgs()...); err != nil {
 		return nil, fmt.Errorf("get actor %s: %w", id, notFound(err))
 	}
 	a, err := r.actor()
@@ -99,18 +100,32 @@ func (s *Store) ActorListAll(ctx context.Context) ([]*abaco.Actor, error) {
 	return as, nil
 }
 
+// actors runs q, which selects actorColumns, and returns its actors. The
+// rows are scanned field by field rather than by sqlx's reflection, which
+// was a tenth of the cost of listing a user's actors.
 func (s *Store) actors(ctx context.Context, q query, args ...any) ([]*abaco.Actor, error) {
-	var rows []actorRow
-	if err := s.db.SelectContext(ctx, &rows, s.sql(q), args...); err != nil {
+	rows, err := s.db.QueryContext(ctx, s.sql(q), args...)
+	if err != nil {
 		return nil, err
 	}
-	as := make([]*abaco.Actor, 0, len(rows))
-	for i := range rows {
-		a, err := rows[i].actor()
+	defer rows.Close()
+	var as []*abaco.Actor
+	for rows.Next() {
+		var r actorRow
+		if err := rows.Scan(r.scanArgs()...); err != nil {
+			return nil, err
+		}
+		a, err := r.actor()
 		if err != nil {
 			return nil, err
 		}
 		as = append(as, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if as == nil {
+		as = []*abaco.Actor{}
 	}
 	return as, nil
 }

@@ -34,6 +34,11 @@ func TestActorRoundTrip(t *testing.T) {
 		got, err = s.ActorGet(ctx, "t1", "empty")
 		require.NoError(t, err)
 		require.Equal(t, empty, got)
+
+		// Lists scan their rows by hand: the same actors come back.
+		list, err := s.ActorList(ctx, "t1", "")
+		require.NoError(t, err)
+		require.ElementsMatch(t, []*abaco.Actor{full, bare, empty}, list)
 	})
 }
 

@@ -23,8 +23,16 @@ var (
 		WHERE tenant = ? AND kind = ? AND resource = ?`)
 	// A user's own row, when present, decides; ABACO_WORLD counts only
 	// without one. NONE rows are never stored, so any row is READ or above.
-	qActorListReadable = newQuery(`SELECT ` + actorColumns + ` FROM actors a
-		WHERE a.tenant = ? AND a.id IN (` + readableActorIDs + `)
+	// Each readable actor is then read by its primary key. SQLite plans the
+	// IN list that way; PostgreSQL, whose default costs take index lookups
+	// for disk reads, preferred reading every actor of the tenant and
+	// hashing (3 ms instead of 1 ms with 10,000 actors, and growing with the
+	// tenant), so there the ids come as an array, which it looks up.
+	qActorListReadable = newDialectQuery(`SELECT `+actorColumns+` FROM actors a
+		WHERE a.tenant = ? AND a.id IN (`+readableActorIDs+`)
+		ORDER BY a.create_time, a.id`,
+		`SELECT `+actorColumns+` FROM actors a
+		WHERE a.tenant = ? AND a.id = ANY(ARRAY(`+readableActorIDs+`))
 		ORDER BY a.create_time, a.id`)
 )
 
@@ -41,6 +49,9 @@ const readableActorIDs = `SELECT o.id FROM actors o WHERE o.tenant = ? AND o.own
 		WHERE w.tenant = ? AND w.username = 'ABACO_WORLD' AND w.kind = 'actor' AND w.level >= 1
 		AND NOT EXISTS (SELECT 1 FROM permissions x WHERE x.tenant = w.tenant AND x.kind = 'actor'
 			AND x.resource = w.resource AND x.username = ?)`
+
+// qReadableActorIDs runs readableActorIDs alone.
+var qReadableActorIDs = newQuery(readableActorIDs)
 
 // readableArgs are readableActorIDs' arguments.
 func readableArgs(tenant, user string) []any {

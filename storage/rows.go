@@ -136,6 +136,15 @@ func (r *actorRow) values() []any {
 		r.CronNextEx, r.CreateTime, r.LastUpdateTime}
 }
 
+// scanArgs returns pointers to the row's fields in actorColumns order.
+func (r *actorRow) scanArgs() []any {
+	return []any{&r.Tenant, &r.ID, &r.Owner, &r.Name, &r.Image, &r.Description, &r.Stateless,
+		&r.Privileged, &r.Type, &r.Link, &r.Webhook, &r.Token, &r.Hints, &r.DefaultEnvironment,
+		&r.MaxWorkers, &r.MemLimit, &r.MaxCPUs, &r.UseContainerUID, &r.RunAsExecutor, &r.Queue,
+		&r.Revision, &r.Status, &r.StatusMessage, &r.State, &r.LogEx, &r.CronSchedule, &r.CronOn,
+		&r.CronNextEx, &r.CreateTime, &r.LastUpdateTime}
+}
+
 func (r *actorRow) actor() (*abaco.Actor, error) {
 	a := &abaco.Actor{
 		Tenant: r.Tenant, ID: r.ID, Owner: r.Owner, Name: r.Name, Image: r.Image,

@@ -2,8 +2,10 @@ package storage
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -21,15 +23,21 @@ import (
 // searchTable describes one searchable collection.
 type searchTable struct {
 	coll    search.Collection
-	from    string // the table, aliased t
-	columns string // the select list
+	table   string // the table's name
+	columns string // the select list, from the table aliased t
 	order   string // the default order
 	// orderAll is the same order written so that no index provides it;
-	// see searchPage.
+	// see searchSQL.page.
 	orderAll string
-	fts      string // the SQLite FTS5 table
-	actor    string // the column of t holding the actor id
-	exec     string // the column of t holding the execution id, if any
+	// newest is the order of full-text results when more than rankLimit
+	// match: newest first. newestAll is the same written so that no index
+	// provides it (the page must be sorted from the matches, never found by
+	// walking an index of the whole table and filtering).
+	newest, newestAll string
+	key               []string // the columns that identify a row
+	fts               string   // the SQLite FTS5 table
+	actor             string   // the column of t holding the actor id
+	exec              string   // the column of t holding the execution id, if any
 }
 
 func prefixed(alias, columns string) string {
@@ -44,27 +52,45 @@ func prefixed(alias, columns string) string {
 // search results never show (a message may be 64 MiB).
 const executionSearchColumns = `id, tenant, actor_id, executor, username, status, worker_id,
 	content_type, api_server, message_received_time, start_time, finish_time, runtime, cpu,
-	io, exit_code, final_state, halt_requested`
+	io, exit_code, final_state, halt_requested, executor_uid, executor_gid`
 
 var searchTables = map[search.Collection]searchTable{
 	search.Actors: {
-		coll: search.Actors, from: `actors t`, columns: prefixed("t", actorColumns),
-		order: `t.create_time, t.id`, orderAll: `t.create_time, t.id`, fts: "actors_fts", actor: "id",
+		coll: search.Actors, table: "actors", columns: prefixed("t", actorColumns),
+		order: `t.create_time, t.id`, orderAll: `t.create_time, t.id`,
+		newest: `t.create_time DESC, t.id DESC`, newestAll: `t.create_time + 0 DESC, t.id || '' DESC`,
+		key: []string{"tenant", "id"}, fts: "actors_fts", actor: "id",
 	},
 	search.Executions: {
-		coll: search.Executions, from: `executions t`,
+		coll: search.Executions, table: "executions",
 		columns: prefixed("t", executionSearchColumns) + `, '{}' AS env, ` + actorOwner,
-		order:   `t.seq`, orderAll: `t.seq + 0`, fts: "executions_fts", actor: "actor_id", exec: "id",
+		order:   `t.seq`, orderAll: `t.seq + 0`, newest: `t.seq DESC`, newestAll: `t.seq + 0 DESC`,
+		key: []string{"seq"}, fts: "executions_fts", actor: "actor_id", exec: "id",
 	},
 	search.Workers: {
-		coll: search.Workers, from: `workers t`, columns: prefixed("t", workerColumns),
-		order: `t.create_time, t.id`, orderAll: `t.create_time, t.id`, fts: "workers_fts", actor: "actor_id",
+		coll: search.Workers, table: "workers", columns: prefixed("t", workerColumns),
+		order: `t.create_time, t.id`, orderAll: `t.create_time, t.id`,
+		newest: `t.create_time DESC, t.id DESC`, newestAll: `t.create_time + 0 DESC, t.id || '' DESC`,
+		key: []string{"tenant", "actor_id", "id"}, fts: "workers_fts", actor: "actor_id",
 	},
 	search.Logs: {
-		coll: search.Logs, from: `logs t`,
+		coll: search.Logs, table: "logs",
 		columns: `t.execution_id, t.tenant, t.actor_id, t.text, t.expires_at, ` + actorOwner,
-		order:   `t.execution_id`, orderAll: `t.execution_id || ''`, fts: "logs_fts", actor: "actor_id", exec: "execution_id",
+		order:   `t.execution_id`, orderAll: `t.execution_id || ''`,
+		// Logs in the order they were stored: their rowids on SQLite, seq
+		// on PostgreSQL (searchTable replaces these there).
+		newest: `t.rowid DESC`, newestAll: `t.rowid + 0 DESC`,
+		key: []string{"execution_id"}, fts: "logs_fts", actor: "actor_id", exec: "execution_id",
 	},
+}
+
+// searchTable returns the description of coll for the store's dialect.
+func (s *Store) searchTable(coll search.Collection) searchTable {
+	t := searchTables[coll]
+	if coll == search.Logs && s.dialect == Postgres {
+		t.newest, t.newestAll = `t.seq DESC`, `t.seq + 0 DESC`
+	}
+	return t
 }
 
 // actorOwner selects the owner of a result's actor, for its links; it is
@@ -91,71 +117,147 @@ func (w *sqlBuilder) add(sql string, args ...any) {
 	w.args = append(w.args, args...)
 }
 
-// searchSQL builds the count and page queries of p on table.
-// With few, the page is ordered by orderAll. A filter on an indexed
-// column (start_time) that matches the newest rows only would otherwise
-// tempt the planner to walk the order's index from the oldest row and
-// filter a million rows on the way; sorting a few thousand matches found
-// through the filter's index is cheap.
-func (s *Store) searchSQL(table searchTable, p abaco.SearchParams, few bool) (count, page string, countArgs, pageArgs []any, err error) {
+// searchSQL is a search's FROM and WHERE clauses, and for a full-text
+// query the relevance order; each with its arguments, ? placeholders.
+type searchSQL struct {
+	postgres bool
+	table    searchTable
+	from     string
+	where    *sqlBuilder
+	rank     string // "" or the relevance order, best first, with a trailing ", "
+	rankArgs []any
+}
+
+// newSearchSQL builds the clauses of p on table. scope, for a full-text
+// search of logs on SQLite, holds the FTS5 scope tokens of the actors the
+// caller may read (see ftsScope); nil means unscoped.
+func (s *Store) newSearchSQL(table searchTable, p abaco.SearchParams, scope []string) (*searchSQL, error) {
 	q := p.Query
 	pg := s.dialect == Postgres
 	where := &sqlBuilder{postgres: pg}
 	// Only the caller's tenant and the actors the caller may read; admins
 	// get no bypass in search (reference §16). Other collections filter on
-	// that set of actors, computed once, not row by row.
+	// that set of actors, computed once, not row by row. PostgreSQL is given
+	// the set as an array for full-text queries: with the IN form it could
+	// plan to walk an index of the whole table and test each row against the
+	// set, which takes seconds when the caller reads few of the actors.
 	visible := "t.id"
 	if table.coll != search.Actors {
 		visible = "t.actor_id"
 	}
-	where.add(` WHERE t.tenant = ? AND `+visible+` IN (`+readableActorIDs+`)`,
-		append([]any{p.Tenant}, readableArgs(p.Tenant, p.User)...)...)
+	if pg && q.FullText() {
+		where.add(` WHERE t.tenant = ? AND `+visible+` = ANY(ARRAY(`+readableActorIDs+`))`,
+			append([]any{p.Tenant}, readableArgs(p.Tenant, p.User)...)...)
+	} else {
+		where.add(` WHERE t.tenant = ? AND `+visible+` IN (`+readableActorIDs+`)`,
+			append([]any{p.Tenant}, readableArgs(p.Tenant, p.User)...)...)
+	}
 	if p.ActorID != "" {
 		where.add(` AND t.`+table.actor+` = ?`, p.ActorID)
 	}
 	if p.ExecutionID != "" {
 		if table.exec == "" {
-			return "", "", nil, nil, fmt.Errorf("%s have no execution id", table.coll)
+			return nil, fmt.Errorf("%s have no execution id", table.coll)
 		}
 		where.add(` AND t.`+table.exec+` = ?`, p.ExecutionID)
 	}
-	from := ` FROM ` + table.from
-	var rank string
-	var rankArgs []any
+	sq := &searchSQL{postgres: pg, table: table, from: ` FROM ` + table.table + ` t`, where: where}
 	if q.FullText() {
 		if pg {
 			tsq, tsqArgs := tsQuery(q)
 			where.add(` AND t.search_doc @@ `+tsq, tsqArgs...)
-			rank, rankArgs = `ts_rank(t.search_doc, `+tsq+`) DESC, `, tsqArgs
+			sq.rank, sq.rankArgs = `ts_rank(t.search_doc, `+tsq+`) DESC, `, tsqArgs
 		} else {
 			rowid := "rowid"
 			if table.coll == search.Executions {
 				rowid = "seq"
 			}
-			from += ` JOIN ` + table.fts + ` ON ` + table.fts + `.rowid = t.` + rowid
-			where.add(` AND `+table.fts+` MATCH ?`, ftsQuery(q))
-			rank = `bm25(` + table.fts + `), `
+			sq.from += ` JOIN ` + table.fts + ` ON ` + table.fts + `.rowid = t.` + rowid
+			where.add(` AND `+table.fts+` MATCH ?`, ftsMatch(table, q, scope))
+			sq.rank = ftsRank(table) + `, `
 		}
 	}
 	for i := range q.Filters {
 		where.add(` AND `)
 		if err := filterSQL(where, table.coll, &q.Filters[i]); err != nil {
-			return "", "", nil, nil, err
+			return nil, err
 		}
 	}
-	count = `SELECT COUNT(*)` + from + where.b.String()
-	order := table.order
+	return sq, nil
+}
+
+// rebind turns ? placeholders into the dialect's.
+func (sq *searchSQL) rebind(sql string) string {
+	if sq.postgres {
+		return sqlx.Rebind(sqlx.DOLLAR, sql)
+	}
+	return sql
+}
+
+// count is the query of the number of matches.
+func (sq *searchSQL) count() (string, []any) {
+	return sq.rebind(`SELECT COUNT(*)` + sq.from + sq.where.b.String()), sq.where.args
+}
+
+// page is the query of one page in the default order, best first for a
+// full-text query. With few, the page is ordered by orderAll. A filter on
+// an indexed column (start_time) that matches the newest rows only would
+// otherwise tempt the planner to walk the order's index from the oldest
+// row and filter a million rows on the way; sorting a few thousand matches
+// found through the filter's index is cheap.
+func (sq *searchSQL) page(q *search.Query, few bool) (string, []any) {
+	order := sq.table.order
 	if few {
-		order = table.orderAll
+		order = sq.table.orderAll
 	}
-	page = `SELECT ` + table.columns + from + where.b.String() +
-		` ORDER BY ` + rank + order + ` LIMIT ? OFFSET ?`
-	countArgs = where.args
-	pageArgs = append(append(append([]any{}, where.args...), rankArgs...), q.Limit, q.Skip)
-	if pg {
-		count, page = sqlx.Rebind(sqlx.DOLLAR, count), sqlx.Rebind(sqlx.DOLLAR, page)
+	sql := `SELECT ` + sq.table.columns + sq.from + sq.where.b.String() +
+		` ORDER BY ` + sq.rank + order + ` LIMIT ? OFFSET ?`
+	args := append(append(append([]any{}, sq.where.args...), sq.rankArgs...), q.Limit, q.Skip)
+	return sq.rebind(sql), args
+}
+
+// newestPage is the query of one page of the matches newest first, each
+// row with the number of all matches as search_total: one pass over the
+// matches, which the window count must see anyway. Only the keys of the
+// matches are kept and sorted; the page's rows are read back by key.
+func (sq *searchSQL) newestPage(q *search.Query) (string, []any) {
+	keys, join := make([]string, len(sq.table.key)), make([]string, len(sq.table.key))
+	for i, k := range sq.table.key {
+		keys[i] = fmt.Sprintf("t.%s AS k%d", k, i)
+		join[i] = fmt.Sprintf("t.%s = k.k%d", k, i)
 	}
-	return count, page, countArgs, pageArgs, nil
+	sql := `SELECT ` + sq.table.columns + `, k.search_total FROM (SELECT ` + strings.Join(keys, ", ") +
+		`, COUNT(*) OVER () AS search_total` + sq.from + sq.where.b.String() +
+		` ORDER BY ` + sq.table.newestAll + ` LIMIT ? OFFSET ?) k JOIN ` + sq.table.table + ` t ON ` +
+		strings.Join(join, " AND ") + ` ORDER BY ` + sq.table.newest
+	args := append(append([]any{}, sq.where.args...), q.Limit, q.Skip)
+	return sq.rebind(sql), args
+}
+
+// scopedLogs holds the queries of a full-text search of logs on SQLite that
+// the FTS5 index answers alone: the scope tokens in the MATCH restrict it
+// to the caller's actors, so no log is read but the page's.
+type scopedLogs struct {
+	match string
+	p     abaco.SearchParams
+}
+
+func (sl scopedLogs) count() (string, []any) {
+	return `SELECT COUNT(*) FROM logs_fts WHERE logs_fts MATCH ?`, []any{sl.match}
+}
+
+// newestPage reads the page back from logs, and checks its rows against
+// the caller's tenant and actors once more.
+func (sl scopedLogs) newestPage(q *search.Query) (string, []any) {
+	t := searchTables[search.Logs]
+	sql := `SELECT ` + t.columns + `, k.search_total FROM (SELECT logs_fts.rowid AS k0,
+		COUNT(*) OVER () AS search_total FROM logs_fts WHERE logs_fts MATCH ?
+		ORDER BY logs_fts.rowid DESC LIMIT ? OFFSET ?) k
+		JOIN logs t ON t.rowid = k.k0
+		WHERE t.tenant = ? AND t.actor_id IN (` + readableActorIDs + `)
+		ORDER BY t.rowid DESC`
+	args := append([]any{sl.match, q.Limit, q.Skip, sl.p.Tenant}, readableArgs(sl.p.Tenant, sl.p.User)...)
+	return sql, args
 }
 
 // tsQuery is the PostgreSQL query of the full-text part: any of the terms,
@@ -179,50 +281,168 @@ func tsQuery(q *search.Query) (string, []any) {
 	return `(` + strings.Join(parts, ` && `) + `)`, args
 }
 
-// ftsQuery is the FTS5 query of the full-text part. Every term and phrase
-// is a quoted FTS5 string, so no user text is read as query syntax.
+// ftsQuote makes s one FTS5 string, so that no user text is read as query
+// syntax.
+func ftsQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// ftsQuery is the FTS5 query of the full-text part: any of the terms, and
+// every phrase.
 func ftsQuery(q *search.Query) string {
-	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 	var parts []string
 	if len(q.Terms) > 0 {
 		terms := make([]string, len(q.Terms))
 		for i, t := range q.Terms {
-			terms[i] = quote(t)
+			terms[i] = ftsQuote(t)
 		}
 		parts = append(parts, `(`+strings.Join(terms, ` OR `)+`)`)
 	}
 	for _, ph := range q.Phrases {
-		parts = append(parts, quote(ph))
+		parts = append(parts, ftsQuote(ph))
 	}
 	return strings.Join(parts, ` AND `)
 }
 
+// ftsMatch is the MATCH expression of q on table. The logs index has a
+// scope column besides the text (migration 0009): terms must match the
+// text only, and scope, when not nil, restricts the matches to those
+// actors.
+func ftsMatch(table searchTable, q *search.Query, scope []string) string {
+	if table.coll != search.Logs {
+		return ftsQuery(q)
+	}
+	m := `text : (` + ftsQuery(q) + `)`
+	if scope != nil {
+		quoted := make([]string, len(scope))
+		for i, tok := range scope {
+			quoted[i] = ftsQuote(tok)
+		}
+		m += ` AND scope : (` + strings.Join(quoted, ` OR `) + `)`
+	}
+	return m
+}
+
+// ftsRank is the FTS5 relevance order, best first. In the logs index only
+// the text counts (the scope column weighs nothing).
+func ftsRank(table searchTable) string {
+	if table.coll == search.Logs {
+		return `bm25(logs_fts, 1.0, 0.0)`
+	}
+	return `bm25(` + table.fts + `)`
+}
+
+// logScopeToken is the scope token of an actor's logs in the SQLite logs
+// index; migration 0009's triggers compute the same text in SQL
+// ('a' || hex(tenant) || 'x' || hex(actor_id) || 'x0').
+func logScopeToken(tenant, actorID string) string {
+	return "a" + strings.ToUpper(hex.EncodeToString([]byte(tenant))) + "x" +
+		strings.ToUpper(hex.EncodeToString([]byte(actorID))) + "x0"
+}
+
+// maxScopeActors is the number of readable actors up to which a log search
+// on SQLite is scoped in the index. FTS5 merges the actors' token lists one
+// by one: with 100 actors the scope answers a term found in every one of a
+// million logs in about 15 ms, with 1,000 it is slower than reading the
+// matches' logs.
+const maxScopeActors = 200
+
+// ftsScope returns the scope tokens of a full-text search of logs on
+// SQLite: one per actor the caller may read (only p.ActorID's, if set and
+// readable); nil when the search is not scoped (another collection,
+// PostgreSQL, or more than maxScopeActors actors).
+func (s *Store) ftsScope(ctx context.Context, table searchTable, p abaco.SearchParams) ([]string, error) {
+	if s.dialect != SQLite || table.coll != search.Logs || !p.Query.FullText() {
+		return nil, nil
+	}
+	var ids []string
+	if err := s.db.SelectContext(ctx, &ids, s.sql(qReadableActorIDs), readableArgs(p.Tenant, p.User)...); err != nil {
+		return nil, err
+	}
+	if len(ids) > maxScopeActors && p.ActorID == "" {
+		return nil, nil
+	}
+	scope := []string{}
+	for _, id := range ids {
+		if p.ActorID == "" || id == p.ActorID {
+			scope = append(scope, logScopeToken(p.Tenant, id))
+		}
+	}
+	return scope, nil
+}
+
 // fewMatches is the number of matches up to which a page is sorted from
-// the matches rather than read in index order (see searchSQL).
+// the matches rather than read in index order (see searchSQL.page).
 const fewMatches = 20000
 
-// searchPage runs a search's two queries: the total, then, if the page is
-// not past the end, the page into dest.
-func (s *Store) searchPage(ctx context.Context, coll search.Collection, p abaco.SearchParams, dest any) (int, error) {
-	count, _, countArgs, _, err := s.searchSQL(searchTables[coll], p, false)
+// rankLimit is the number of full-text matches up to which results are
+// ranked by relevance. Ranking needs every match (and, in FTS5, a pass over
+// every occurrence of each term in the whole index), so a term found in a
+// million logs took seconds; past rankLimit matches results come newest
+// first, which a single pass over the matches answers.
+const rankLimit = 1000
+
+// searchPage runs a search and stores one page of it in dest, a pointer to
+// a slice of rows; total reads the search_total column of dest's first row
+// (-1 when dest is empty). It returns the number of matches.
+func (s *Store) searchPage(ctx context.Context, coll search.Collection, p abaco.SearchParams, dest any, total func() int) (int, error) {
+	table := s.searchTable(coll)
+	q := p.Query
+	scope, err := s.ftsScope(ctx, table, p)
 	if err != nil {
 		return 0, err
 	}
-	var total int
-	if err := s.db.GetContext(ctx, &total, count, countArgs...); err != nil {
-		return 0, searchError(err)
+	if scope != nil && len(scope) == 0 {
+		return 0, nil // the caller reads none of the actors
 	}
-	if total <= p.Query.Skip || p.Query.Limit == 0 {
-		return total, nil
-	}
-	_, page, _, pageArgs, err := s.searchSQL(searchTables[coll], p, total <= fewMatches)
+	sq, err := s.newSearchSQL(table, p, scope)
 	if err != nil {
 		return 0, err
 	}
-	if err := s.db.SelectContext(ctx, dest, page, pageArgs...); err != nil {
-		return 0, searchError(err)
+	type query func() (string, []any)
+	count, newest := sq.count, query(func() (string, []any) { return sq.newestPage(q) })
+	if scope != nil && len(q.Filters) == 0 && p.ExecutionID == "" {
+		sl := scopedLogs{match: ftsMatch(table, q, scope), p: p}
+		count, newest = sl.count, func() (string, []any) { return sl.newestPage(q) }
 	}
-	return total, nil
+	run := func(get func() (string, []any), dest any) error {
+		sql, args := get()
+		if err := s.db.SelectContext(ctx, dest, sql, args...); err != nil {
+			return searchError(err)
+		}
+		return nil
+	}
+	getCount := func() (int, error) {
+		var n []int
+		err := run(count, &n)
+		if err != nil || len(n) == 0 {
+			return 0, err
+		}
+		return n[0], nil
+	}
+	if !q.FullText() {
+		n, err := getCount()
+		if err != nil || n <= q.Skip || q.Limit == 0 {
+			return n, err
+		}
+		return n, run(func() (string, []any) { return sq.page(q, n <= fewMatches) }, dest)
+	}
+	if q.Limit == 0 {
+		return getCount()
+	}
+	if err := run(newest, dest); err != nil {
+		return 0, err
+	}
+	n := total()
+	switch {
+	case n < 0 && q.Skip == 0:
+		return 0, nil
+	case n < 0:
+		return getCount() // past the last match
+	case n > rankLimit:
+		return n, nil
+	}
+	// Few enough to rank: the page again, best first.
+	reflect.ValueOf(dest).Elem().SetLen(0)
+	return n, run(func() (string, []any) { return sq.page(q, true) }, dest)
 }
 
 // searchError turns a regular expression PostgreSQL refuses (its syntax
@@ -235,10 +455,29 @@ func searchError(err error) error {
 	return err
 }
 
+// searchTotal is the search_total column of a newest-first page (see
+// searchSQL.newestPage); absent from other pages.
+type searchTotal struct {
+	Total int `db:"search_total"`
+}
+
+func (t searchTotal) total() int { return t.Total }
+
+// firstTotal is the search_total of the first row, -1 without rows.
+func firstTotal[R interface{ total() int }](rows []R) int {
+	if len(rows) == 0 {
+		return -1
+	}
+	return rows[0].total()
+}
+
 // SearchActors returns one page of the actors matching p.Query.
 func (s *Store) SearchActors(ctx context.Context, p abaco.SearchParams) ([]*abaco.Actor, int, error) {
-	var rows []actorRow
-	total, err := s.searchPage(ctx, search.Actors, p, &rows)
+	var rows []struct {
+		actorRow
+		searchTotal
+	}
+	total, err := s.searchPage(ctx, search.Actors, p, &rows, func() int { return firstTotal(rows) })
 	if err != nil {
 		return nil, 0, fmt.Errorf("search actors: %w", err)
 	}
@@ -258,9 +497,12 @@ func (s *Store) SearchActors(ctx context.Context, p abaco.SearchParams) ([]*abac
 func (s *Store) SearchExecutions(ctx context.Context, p abaco.SearchParams) ([]abaco.ExecutionHit, int, error) {
 	var rows []struct {
 		executionRow
-		ActorOwner string `db:"actor_owner"`
+		ActorOwner  string `db:"actor_owner"`
+		ExecutorUID *int   `db:"executor_uid"`
+		ExecutorGID *int   `db:"executor_gid"`
+		searchTotal
 	}
-	total, err := s.searchPage(ctx, search.Executions, p, &rows)
+	total, err := s.searchPage(ctx, search.Executions, p, &rows, func() int { return firstTotal(rows) })
 	if err != nil {
 		return nil, 0, fmt.Errorf("search executions: %w", err)
 	}
@@ -270,15 +512,19 @@ func (s *Store) SearchExecutions(ctx context.Context, p abaco.SearchParams) ([]a
 		if err != nil {
 			return nil, 0, fmt.Errorf("search executions: %w", err)
 		}
-		out = append(out, abaco.ExecutionHit{Execution: e, ActorOwner: rows[i].ActorOwner})
+		out = append(out, abaco.ExecutionHit{Execution: e, ActorOwner: rows[i].ActorOwner,
+			ExecutorUID: rows[i].ExecutorUID, ExecutorGID: rows[i].ExecutorGID})
 	}
 	return out, total, nil
 }
 
 // SearchWorkers returns one page of the workers matching p.Query.
 func (s *Store) SearchWorkers(ctx context.Context, p abaco.SearchParams) ([]*abaco.Worker, int, error) {
-	var rows []workerRow
-	total, err := s.searchPage(ctx, search.Workers, p, &rows)
+	var rows []struct {
+		workerRow
+		searchTotal
+	}
+	total, err := s.searchPage(ctx, search.Workers, p, &rows, func() int { return firstTotal(rows) })
 	if err != nil {
 		return nil, 0, fmt.Errorf("search workers: %w", err)
 	}
@@ -294,8 +540,9 @@ func (s *Store) SearchLogs(ctx context.Context, p abaco.SearchParams) ([]abaco.L
 	var rows []struct {
 		logRow
 		ActorOwner string `db:"actor_owner"`
+		searchTotal
 	}
-	total, err := s.searchPage(ctx, search.Logs, p, &rows)
+	total, err := s.searchPage(ctx, search.Logs, p, &rows, func() int { return firstTotal(rows) })
 	if err != nil {
 		return nil, 0, fmt.Errorf("search logs: %w", err)
 	}

@@ -159,8 +159,13 @@ func TestSearchMillionExecutions(t *testing.T) {
 		slices.Sort(times)
 		t.Logf("%-58s %10s %12d", c.name, times[2].Round(10*time.Microsecond), total)
 		if os.Getenv("ABACO_SEARCH_EXPLAIN") != "" {
-			count, page, countArgs, pageArgs, err := s.searchSQL(searchTables[search.Collection(c.coll)], p, total <= fewMatches)
+			sq, err := s.newSearchSQL(s.searchTable(search.Collection(c.coll)), p, nil)
 			require.NoError(t, err)
+			count, countArgs := sq.count()
+			page, pageArgs := sq.page(p.Query, total <= fewMatches)
+			if p.Query.FullText() {
+				page, pageArgs = sq.newestPage(p.Query)
+			}
 			for _, x := range []struct {
 				sql  string
 				args []any
