@@ -136,12 +136,19 @@ func (s *Store) ExecutionGet(ctx context.Context, tenant, actorID, id string) (*
 // ExecutionSummary returns the actor's totals and its executions, oldest
 // first, from one query so that the totals match the list.
 func (s *Store) ExecutionSummary(ctx context.Context, tenant, actorID string) (*abaco.ExecutionSummary, error) {
-	var rows []executionRow
-	if err := s.db.SelectContext(ctx, &rows, s.sql(qExecutionSummary), tenant, actorID); err != nil {
+	// Scanned field by field: sqlx's reflection was a fifth of a list's CPU.
+	rows, err := s.db.QueryContext(ctx, s.sql(qExecutionSummary), tenant, actorID)
+	if err != nil {
 		return nil, fmt.Errorf("summarize executions of %s: %w", actorID, err)
 	}
-	sum := &abaco.ExecutionSummary{TotalExecutions: len(rows), Executions: make([]*abaco.Execution, 0, len(rows))}
-	for _, r := range rows {
+	defer rows.Close()
+	sum := &abaco.ExecutionSummary{Executions: []*abaco.Execution{}}
+	for rows.Next() {
+		var r executionRow
+		if err := rows.Scan(&r.ID, &r.Status, &r.MessageReceivedTime, &r.StartTime, &r.FinishTime,
+			&r.Runtime, &r.CPU, &r.IO); err != nil {
+			return nil, fmt.Errorf("summarize executions of %s: %w", actorID, err)
+		}
 		sum.TotalCPU += r.CPU
 		sum.TotalIO += r.IO
 		sum.TotalRuntime += int64(r.Runtime)
@@ -150,6 +157,10 @@ func (s *Store) ExecutionSummary(ctx context.Context, tenant, actorID string) (*
 			StartTime: fromMsec(r.StartTime), FinishTime: fromMsec(r.FinishTime),
 		})
 	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("summarize executions of %s: %w", actorID, err)
+	}
+	sum.TotalExecutions = len(sum.Executions)
 	return sum, nil
 }
 
