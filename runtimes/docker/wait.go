@@ -33,8 +33,31 @@ func (r *Runtime) Wait(ctx context.Context, h runtimes.Handle) (runtimes.Exit, e
 	if info.State != nil && (info.State.Status == "removing" || info.State.Dead) {
 		return runtimes.Exit{}, fail("wait", h, errors.New("the container was removed while it ran"))
 	}
-	return exit(info.State)
+	state := info.State
+	// With cgroups v2, containerd (until a late-2025 fix) may deliver a container's
+	// OOM event after its exit event, and the engine sets OOMKilled only
+	// when the OOM event arrives. A SIGKILLed exit (137) is looked at again
+	// for a moment before it is taken as not killed for memory.
+	for i := 0; state != nil && state.ExitCode == 137 && !state.OOMKilled && i < oomRechecks; i++ {
+		select {
+		case <-ctx.Done():
+			return exit(state)
+		case <-time.After(oomRecheckInterval):
+		}
+		again, err := r.cli.ContainerInspect(ctx, ref(h))
+		if err != nil {
+			break
+		}
+		state = again.State
+	}
+	return exit(state)
 }
+
+// How long an exit with code 137 waits for a late OOM event: 10 × 50 ms.
+const (
+	oomRechecks        = 10
+	oomRecheckInterval = 50 * time.Millisecond
+)
 
 func exit(s *container.State) (runtimes.Exit, error) {
 	if s == nil {
