@@ -1,10 +1,6 @@
 package abaco
 
-import (
-	"context"
-	"sync"
-	"time"
-)
+import "context"
 
 // Authorizing a message read the actor, and for a caller other than its
 // owner the caller's permission rows, for every POST: one or two queries
@@ -14,30 +10,14 @@ import (
 // user), the few facts a send needs: the actor's id, owner and revision,
 // and the user's own level on it.
 //
-// Staleness. Every write of this process that could change those facts
-// (an actor's update or deletion, a permission, an alias) clears the whole
-// cache once it has committed, and a read that raced with such a write is
-// not kept (the generation check in put): a send that starts after one of
-// this server's writes never uses facts from before it. A second server
-// sharing the database cannot tell us about its writes: for at most
-// sendAuthTTL after it revokes a permission or updates an actor, this
-// server may still accept messages from the revoked user or stamp
-// `_abaco_actor_revision` with the previous revision. A deleted actor is
-// never stale in effect: the execution's foreign key refuses the insert,
-// and SendMessage answers 404. Failures (no such actor, store errors) are
-// never cached.
-type sendAuth struct {
-	mu      sync.Mutex
-	gen     uint64 // bumped by every clear
-	entries map[sendAuthKey]sendAuthEntry
-}
-
-// sendAuthTTL bounds how long another server's write can go unseen.
-const sendAuthTTL = time.Second
-
-// sendAuthSize bounds the cache; a full cache is dropped rather than
-// tracking use, as the token cache does.
-const sendAuthSize = 4096
+// Staleness is recentCache's: an actor's update or deletion, a permission
+// or an alias written by this process clears it; another server's writes
+// are seen within recentTTL, so for that long after it revokes a
+// permission or updates an actor, this server may still accept messages
+// from the revoked user or stamp `_abaco_actor_revision` with the previous
+// revision. A deleted actor is never stale in effect: the execution's
+// foreign key refuses the insert, and SendMessage answers 404.
+type sendAuth = recentCache[sendAuthKey, sendAuthEntry]
 
 type sendAuthKey struct {
 	tenant, identifier, user string
@@ -57,41 +37,6 @@ type sendAuthEntry struct {
 	// the user is neither the owner nor an admin (levelRead says so).
 	level     Level
 	levelRead bool
-	until     time.Time
-}
-
-func (c *sendAuth) get(k sendAuthKey, now time.Time) (sendAuthEntry, uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[k]
-	if ok && !now.Before(e.until) {
-		delete(c.entries, k)
-		ok = false
-	}
-	return e, c.gen, ok
-}
-
-// put keeps e unless the cache was cleared since gen was read: the facts
-// in e may predate that write.
-func (c *sendAuth) put(k sendAuthKey, e sendAuthEntry, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != gen {
-		return
-	}
-	if c.entries == nil || len(c.entries) >= sendAuthSize {
-		c.entries = map[sendAuthKey]sendAuthEntry{}
-	}
-	c.entries[k] = e
-}
-
-// clear forgets everything; call it after a write that may change what a
-// send is allowed to do, whether or not the write succeeded.
-func (c *sendAuth) clear() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	clear(c.entries)
 }
 
 // senderTarget authorizes p to send to the actor named by identifier (id
@@ -111,7 +56,7 @@ func (s *Service) senderTarget(ctx context.Context, p Principal, identifier stri
 		if err != nil {
 			return sendTarget{}, notFound(err, "No actor found with identifier: "+identifier+".")
 		}
-		e = sendAuthEntry{target: sendTarget{Tenant: a.Tenant, ID: a.ID, Owner: a.Owner, Revision: a.Revision}, until: now.Add(sendAuthTTL)}
+		e = sendAuthEntry{target: sendTarget{Tenant: a.Tenant, ID: a.ID, Owner: a.Owner, Revision: a.Revision}}
 		if !privileged(e.target) {
 			lv, err := s.levelOf(ctx, p, KindActor, a.ID, a.Owner)
 			if err != nil {
@@ -119,7 +64,7 @@ func (s *Service) senderTarget(ctx context.Context, p Principal, identifier stri
 			}
 			e.level, e.levelRead = lv, true
 		}
-		s.sendAuth.put(k, e, gen)
+		s.sendAuth.put(k, e, now, gen)
 	}
 	if !privileged(e.target) && e.level < LevelExecute {
 		return sendTarget{}, E(Permission, "Not authorized -- you do not have access to this actor.")

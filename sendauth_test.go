@@ -112,3 +112,40 @@ func TestSendSeesOtherServersWrites(t *testing.T) {
 	_, err = send(t, here, jdoe, a.ID)
 	require.Equal(t, abaco.NotExist, abaco.KindOf(err), "deleted elsewhere: refused at once, not queued")
 }
+
+// An execution's configs: this server's config and alias writes show at
+// once, whatever was remembered; another server's within recentTTL.
+func TestExecutionConfigsSeeWrites(t *testing.T) {
+	t.Parallel()
+	here, there, clock := twoServers(t)
+	ctx := t.Context()
+	a, err := here.CreateActor(ctx, jdoe, abaco.ActorSpec{Image: ptr("img:1")})
+	require.NoError(t, err)
+	configs := func(svc *abaco.Service) map[string]string {
+		got, err := svc.ExecutionConfigs(ctx, a.Tenant, a.ID)
+		require.NoError(t, err)
+		return got
+	}
+	require.Empty(t, configs(here))
+	require.Empty(t, configs(there))
+
+	name, value, secret, actors := "limit", "10", false, a.ID
+	_, err = here.CreateConfig(ctx, jdoe, abaco.ConfigSpec{Name: &name, Value: &value, IsSecret: &secret, Actors: &actors})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"limit": "10"}, configs(here), "own write: at once")
+	require.Empty(t, configs(there), "the other server remembers what it read")
+	clock.add(time.Second)
+	require.Equal(t, map[string]string{"limit": "10"}, configs(there), "within a second")
+
+	// A config attached through an alias made here applies at once too.
+	alias, by := "wc", "wc"
+	_, err = here.CreateAlias(ctx, jdoe, abaco.AliasSpec{Alias: &alias, ActorID: &a.ID})
+	require.NoError(t, err)
+	name2, value2 := "via-alias", "yes"
+	_, err = there.CreateConfig(ctx, jdoe, abaco.ConfigSpec{Name: &name2, Value: &value2, IsSecret: &secret, Actors: &by})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"limit": "10", "via-alias": "yes"}, configs(there))
+	got := configs(here)
+	got["limit"] = "changed by the caller"
+	require.Equal(t, "10", configs(here)["limit"], "callers get their own copy")
+}

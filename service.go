@@ -54,6 +54,9 @@ type Service struct {
 	secrets SecretBox
 	// sendAuth caches what authorizing a message needs (sendauth.go).
 	sendAuth sendAuth
+	// execConfigs caches the configs of each actor's executions
+	// (ExecutionConfigs), cleared by config, alias and actor writes.
+	execConfigs recentCache[ActorRef, map[string]string]
 }
 
 // NewService builds a Service. A nil clock means the system clock.

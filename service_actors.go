@@ -110,6 +110,7 @@ func (s *Service) UpdateActor(ctx context.Context, p Principal, id string, spec 
 	a.LastUpdateTime = s.clock.Now()
 	err = s.store.ActorUpdate(ctx, &a)
 	s.sendAuth.clear()
+	s.execConfigs.clear()
 	if err != nil {
 		return nil, notFound(err, "No actor found with identifier: "+id+".")
 	}
@@ -128,6 +129,7 @@ func (s *Service) DeleteActor(ctx context.Context, p Principal, id string) error
 	}
 	err = s.store.ActorDelete(ctx, a.Tenant, a.ID)
 	s.sendAuth.clear()
+	s.execConfigs.clear()
 	if err != nil {
 		return notFound(err, "No actor found with identifier: "+id+".")
 	}

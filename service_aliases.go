@@ -56,6 +56,7 @@ func (s *Service) CreateAlias(ctx context.Context, p Principal, spec AliasSpec) 
 	al := &Alias{Tenant: p.Tenant, Alias: name, ActorID: a.ID, Owner: p.User, CreateTime: s.clock.Now()}
 	err = s.store.AliasCreate(ctx, al)
 	s.sendAuth.clear()
+	s.execConfigs.clear()
 	if err != nil {
 		return nil, kinded(err, "create alias")
 	}
@@ -107,6 +108,7 @@ func (s *Service) UpdateAlias(ctx context.Context, p Principal, alias string, sp
 	}
 	err = s.store.AliasSetActor(ctx, p.Tenant, al.Alias, a.ID)
 	s.sendAuth.clear()
+	s.execConfigs.clear()
 	if err != nil {
 		return nil, notFound(err, "No alias found: "+alias+".")
 	}
@@ -122,6 +124,7 @@ func (s *Service) DeleteAlias(ctx context.Context, p Principal, alias string) er
 	}
 	err = s.store.AliasDelete(ctx, p.Tenant, al.Alias)
 	s.sendAuth.clear()
+	s.execConfigs.clear()
 	if err != nil {
 		return notFound(err, "No alias found: "+alias+".")
 	}

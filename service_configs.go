@@ -1,6 +1,9 @@
 package abaco
 
-import "context"
+import (
+	"context"
+	"maps"
+)
 
 // configReserved are words a config name may not be.
 var configReserved = []string{"executions", "nonces", "logs", "messages", "adapters", "admin", "utilization"}
@@ -33,7 +36,9 @@ func (s *Service) CreateConfig(ctx context.Context, p Principal, spec ConfigSpec
 	if err := s.applyConfigSpec(ctx, p, c, spec); err != nil {
 		return nil, err
 	}
-	if err := s.store.ConfigCreate(ctx, c); err != nil {
+	err := s.store.ConfigCreate(ctx, c)
+	s.execConfigs.clear()
+	if err != nil {
 		return nil, kinded(err, "create config")
 	}
 	return displayConfig(c), nil
@@ -48,7 +53,9 @@ func (s *Service) UpdateConfig(ctx context.Context, p Principal, name string, sp
 	if err := s.applyConfigSpec(ctx, p, c, spec); err != nil {
 		return nil, err
 	}
-	if err := s.store.ConfigUpdate(ctx, c); err != nil {
+	err = s.store.ConfigUpdate(ctx, c)
+	s.execConfigs.clear()
+	if err != nil {
 		return nil, notFound(err, "No config found: "+name+".")
 	}
 	return displayConfig(c), nil
@@ -128,7 +135,9 @@ func (s *Service) DeleteConfig(ctx context.Context, p Principal, name string) er
 	if err != nil {
 		return err
 	}
-	if err := s.store.ConfigDelete(ctx, p.Tenant, c.Name); err != nil {
+	err = s.store.ConfigDelete(ctx, p.Tenant, c.Name)
+	s.execConfigs.clear()
+	if err != nil {
 		return notFound(err, "No config found: "+name+".")
 	}
 	return nil
@@ -185,9 +194,21 @@ func (s *Service) ConfigsForActor(ctx context.Context, tenant, actorID string, a
 // ExecutionConfigs returns the configs an execution of the actor receives
 // as `_actor_configs`: those attached to its id or to any of its aliases.
 func (s *Service) ExecutionConfigs(ctx context.Context, tenant, actorID string) (map[string]string, error) {
+	// Read for every execution; remembered for a moment (recentcache.go),
+	// and forgotten by this server's config, alias and actor writes.
+	ref, now := ActorRef{Tenant: tenant, ActorID: actorID}, s.clock.Now()
+	configs, gen, hit := s.execConfigs.get(ref, now)
+	if hit {
+		return maps.Clone(configs), nil
+	}
 	aliases, err := s.store.AliasListForActor(ctx, tenant, actorID)
 	if err != nil {
 		return nil, internal(err, "list aliases of "+actorID)
 	}
-	return s.ConfigsForActor(ctx, tenant, actorID, aliases)
+	configs, err = s.ConfigsForActor(ctx, tenant, actorID, aliases)
+	if err != nil {
+		return nil, err
+	}
+	s.execConfigs.put(ref, configs, now, gen)
+	return maps.Clone(configs), nil
 }

@@ -56,11 +56,18 @@ func runDispatch(ctx context.Context, cfg config, db string, out *output) error 
 	rt := noop.New()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfgA := abaco.DefaultConfig()
-	sched, err := scheduler.NewLocal(store, rt, nil, cfgA, scheduler.Options{RunDir: filepath.Join(dir, "run"), HostID: "bench"}, log)
+	// The scheduler's options as `abaco serve` sets them where they cost
+	// work per execution: the actor configs are read for each.
+	var svc *abaco.Service
+	opts := scheduler.Options{RunDir: filepath.Join(dir, "run"), HostID: "bench",
+		Configs: func(ctx context.Context, tenant, actorID string) (map[string]string, error) {
+			return svc.ExecutionConfigs(ctx, tenant, actorID)
+		}}
+	sched, err := scheduler.NewLocal(store, rt, nil, cfgA, opts, log)
 	if err != nil {
 		return err
 	}
-	svc := abaco.NewService(store, sched, nil, cfgA, log)
+	svc = abaco.NewService(store, sched, nil, cfgA, log)
 	key, err := identity.EnsureDevKey(dir)
 	if err != nil {
 		return err
@@ -136,7 +143,7 @@ func runDispatch(ctx context.Context, cfg config, db string, out *output) error 
 	if _, err := postMessages(ctx, s, actors, cfg); err != nil {
 		return err
 	}
-	drainer, err := scheduler.NewLocal(store, rt, nil, cfgA, scheduler.Options{RunDir: filepath.Join(dir, "run"), HostID: "bench"}, log)
+	drainer, err := scheduler.NewLocal(store, rt, nil, cfgA, opts, log)
 	if err != nil {
 		return err
 	}
