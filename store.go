@@ -19,6 +19,8 @@ type Store interface {
 
 	ActorCreate(ctx context.Context, a *Actor) error
 	ActorGet(ctx context.Context, tenant, id string) (*Actor, error)
+	// ActorGetMany returns those of the actors that exist, by reference.
+	ActorGetMany(ctx context.Context, refs []ActorRef) (map[ActorRef]*Actor, error)
 	// ActorList returns a tenant's actors owned by owner ("" for all), oldest first.
 	ActorList(ctx context.Context, tenant, owner string) ([]*Actor, error)
 	// ActorListAll returns every actor of every tenant (the scheduler's start-up pass).

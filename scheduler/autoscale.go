@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 
@@ -114,13 +113,17 @@ func (s *Local) autoscale(ctx context.Context) {
 		refs = append(refs, ref)
 	}
 	s.mu.Unlock()
-	for _, ref := range refs {
-		a, err := s.store.ActorGet(ctx, ref.Tenant, ref.ActorID)
-		if errors.Is(err, abaco.ErrNotFound) {
-			s.forget(ctx, ref)
-			continue
+	actors, err := s.store.ActorGetMany(ctx, refs)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("autoscale: read actors", "err", err)
 		}
-		if err != nil {
+		return
+	}
+	for _, ref := range refs {
+		a := actors[ref]
+		if a == nil {
+			s.forget(ctx, ref)
 			continue
 		}
 		s.scaleActor(ctx, a, pending[ref])
@@ -144,6 +147,11 @@ func (s *Local) scaleActor(ctx context.Context, a *abaco.Actor, pending int) {
 		w.Status = abaco.WorkerReady
 		sl.idle = append(sl.idle, w)
 		added = append(added, s.snapshot(w))
+	}
+	if len(sl.idle) == 0 && len(sl.busy) == 0 && len(sl.retiring) == 0 {
+		// A pool at zero holds nothing worth keeping: forgetting it keeps
+		// the autoscaler's pass to the actors that have workers.
+		delete(s.slots, refOf(a))
 	}
 	s.mu.Unlock()
 	if len(plan.retire) > 0 {

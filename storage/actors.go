@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -74,6 +75,49 @@ func (s *Store) ActorGet(ctx context.Context, tenant, id string) (*abaco.Actor, 
 		return nil, fmt.Errorf("get actor %s: %w", id, err)
 	}
 	return a, nil
+}
+
+// actorsPerQuery bounds ActorGetMany's statements: two parameters each,
+// well under both databases' limits.
+const actorsPerQuery = 500
+
+// ActorGetMany returns the actors of refs that exist, by reference, with
+// one query per actorsPerQuery of them (the autoscaler's pass reads every
+// actor it holds workers for).
+func (s *Store) ActorGetMany(ctx context.Context, refs []abaco.ActorRef) (map[abaco.ActorRef]*abaco.Actor, error) {
+	out := make(map[abaco.ActorRef]*abaco.Actor, len(refs))
+	for start := 0; start < len(refs); start += actorsPerQuery {
+		chunk := refs[start:min(start+actorsPerQuery, len(refs))]
+		q := `SELECT ` + actorColumns + ` FROM actors WHERE ` +
+			strings.TrimSuffix(strings.Repeat("(tenant = ? AND id = ?) OR ", len(chunk)), " OR ")
+		args := make([]any, 0, 2*len(chunk))
+		for _, ref := range chunk {
+			args = append(args, ref.Tenant, ref.ActorID)
+		}
+		rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)
+		if err != nil {
+			return nil, fmt.Errorf("get actors: %w", err)
+		}
+		for rows.Next() {
+			var r actorRow
+			if err := rows.Scan(r.scanArgs()...); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("get actors: %w", err)
+			}
+			a, err := r.actor()
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("get actors: %w", err)
+			}
+			out[abaco.ActorRef{Tenant: a.Tenant, ActorID: a.ID}] = a
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("get actors: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // ActorList returns a tenant's actors owned by owner ("" for all), oldest first.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -203,5 +204,26 @@ func TestActorDeleteCascades(t *testing.T) {
 		ws, err = s.WorkerList(ctx, "t1", keep.ID)
 		require.NoError(t, err)
 		require.Len(t, ws, 1)
+	})
+}
+
+func TestActorGetMany(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		b := createActor(t, s, "t2", "a") // same id, another tenant
+		refs := []abaco.ActorRef{{Tenant: "t1", ActorID: "a"}, {Tenant: "t2", ActorID: "a"}, {Tenant: "t1", ActorID: "gone"}}
+		for i := range actorsPerQuery { // past one statement's worth
+			refs = append(refs, abaco.ActorRef{Tenant: "t3", ActorID: fmt.Sprintf("missing%d", i)})
+		}
+		got, err := s.ActorGetMany(ctx, refs)
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		require.Equal(t, a.Owner, got[abaco.ActorRef{Tenant: "t1", ActorID: "a"}].Owner)
+		require.Equal(t, "t2", got[abaco.ActorRef{Tenant: "t2", ActorID: "a"}].Tenant)
+		require.Equal(t, b.Image, got[abaco.ActorRef{Tenant: "t2", ActorID: "a"}].Image)
+		got, err = s.ActorGetMany(ctx, nil)
+		require.NoError(t, err)
+		require.Empty(t, got)
 	})
 }
