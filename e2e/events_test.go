@@ -166,3 +166,25 @@ func TestCronFieldsOverHTTP(t *testing.T) {
 		require.Contains(t, r.Env.Message, msg)
 	}
 }
+
+// A finished execution's event is delivered at once, not on the outbox's
+// next poll (an hour away here): the scheduler wakes the delivery loop.
+func TestEventDeliveredWithoutPolling(t *testing.T) {
+	requireImages(t)
+	t.Parallel()
+	s := startServer(t, "", "--event-poll-interval", "1h")
+	tok := s.token("alice")
+	hook := &hookReceiver{}
+	receiver := httptest.NewServer(hook)
+	t.Cleanup(receiver.Close)
+	a := s.createActor(tok, map[string]any{"image": "abacosamples/test", "webhook": receiver.URL + "/hook"})
+	s.waitExecution(tok, a, s.message(tok, a, "message=one"), "COMPLETE")
+	require.Eventually(t, func() bool {
+		for _, ev := range hook.received() {
+			if ev["event_type"] == "EXECUTION_COMPLETE" {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond, "EXECUTION_COMPLETE delivered without a poll")
+}

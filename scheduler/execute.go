@@ -184,6 +184,7 @@ func (s *Local) startFailed(ctx context.Context, r *run, h *runtimes.Handle, cau
 	}); err != nil {
 		s.log.Error("set actor ERROR", "actor", r.actor.ID, "err", err)
 	}
+	s.eventQueued(r.actor)
 	s.mu.Lock()
 	delete(s.failures, r.ref)
 	s.mu.Unlock()
@@ -403,6 +404,7 @@ func (s *Local) finalize(ctx context.Context, r *run, h runtimes.Handle, p *ipc,
 	}
 	if done {
 		s.finished(params.Status, started, params.FinishTime)
+		s.eventQueued(r.actor)
 	}
 	r.next = next
 	s.log.Info("execution finished", "tenant", e.Tenant, "actor", e.ActorID, "execution", e.ID,

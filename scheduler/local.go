@@ -58,6 +58,10 @@ type Options struct {
 	// OnFinished, if set, hears of every execution this scheduler
 	// finalizes (for metrics).
 	OnFinished func(status string, runtime time.Duration)
+	// OnEvent, if set, is called after this scheduler commits a change that
+	// queued an event for an actor's link or webhook (Events.Poke), so that
+	// it is delivered now rather than on the outbox's next poll.
+	OnEvent func()
 }
 
 func (o *Options) setDefaults() {
@@ -192,6 +196,14 @@ func (s *Local) Run(ctx context.Context) error {
 	}
 }
 
+// eventQueued tells the event loop of a change of a that queued an event
+// (a status change or a finished execution), if a has a target.
+func (s *Local) eventQueued(a *abaco.Actor) {
+	if s.opts.OnEvent != nil && (a.Link != "" || a.Webhook != "") {
+		s.opts.OnEvent()
+	}
+}
+
 func (s *Local) poke() {
 	select {
 	case s.wake <- struct{}{}:
@@ -291,6 +303,7 @@ func (s *Local) prepare(ctx context.Context, ref abaco.ActorRef) {
 			s.log.Error("set actor status", "actor", a.ID, "err", err)
 			return
 		}
+		s.eventQueued(a)
 		s.log.Info("actor prepared", "tenant", a.Tenant, "actor", a.ID, "revision", a.Revision, "status", status, "message", msg)
 		if status == abaco.ActorReady {
 			s.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -105,7 +106,8 @@ func (s *serveCmd) Run(file *configFile) error {
 	if err := s.runAsConfig(&cfg, file, log); err != nil {
 		return err
 	}
-	var svc *abaco.Service // built below; the scheduler reads configs through it
+	var svc *abaco.Service                // built below; the scheduler reads configs through it
+	var pokeEvents atomic.Pointer[func()] // the event loop's, once it runs
 	sched, err := scheduler.NewLocal(store, rt, nil, cfg, scheduler.Options{
 		RunDir:             filepath.Join(s.DataDir, "run"),
 		HostID:             s.HostID,
@@ -123,6 +125,11 @@ func (s *serveCmd) Run(file *configFile) error {
 		},
 		Pool:       s.poolOptions(),
 		OnFinished: metrics.ExecutionFinished,
+		OnEvent: func() {
+			if poke := pokeEvents.Load(); poke != nil {
+				(*poke)()
+			}
+		},
 	}, log)
 	if err != nil {
 		return err
@@ -150,8 +157,9 @@ func (s *serveCmd) Run(file *configFile) error {
 		log.Warn("dispatch is off (--no-dispatch): messages queue up and nothing runs")
 		go func() { <-schedCtx.Done(); schedDone <- nil }()
 	}
-	loopsDone := s.startEventLoops(schedCtx, store, sched, apiServerOf(s.PublicURL, ln), log)
+	loopsDone, poke := s.startEventLoops(schedCtx, store, sched, apiServerOf(s.PublicURL, ln), log)
 	defer loopsDone()
+	pokeEvents.Store(&poke)
 	if s.Pprof != "" {
 		if err := servePprof(schedCtx, s.Pprof, log); err != nil {
 			return err

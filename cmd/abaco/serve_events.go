@@ -23,8 +23,9 @@ type eventFlags struct {
 }
 
 // startEventLoops runs event delivery and cron until ctx ends or the
-// returned function is called; that function stops both and waits for them.
-func (s *serveCmd) startEventLoops(ctx context.Context, store abaco.Store, sched abaco.Scheduler, apiServer string, log *slog.Logger) func() {
+// returned stop is called, which stops both and waits for them; poke makes
+// the delivery loop look at the outbox now.
+func (s *serveCmd) startEventLoops(ctx context.Context, store abaco.Store, sched abaco.Scheduler, apiServer string, log *slog.Logger) (stop, poke func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	events := scheduler.NewEvents(store, nil, scheduler.EventOptions{
 		PollInterval:   s.EventPollInterval,
@@ -40,7 +41,7 @@ func (s *serveCmd) startEventLoops(ctx context.Context, store abaco.Store, sched
 	wg.Add(2)
 	go func() { defer wg.Done(); events.Run(ctx) }()
 	go func() { defer wg.Done(); cron.Run(ctx) }()
-	return func() { cancel(); wg.Wait() }
+	return func() { cancel(); wg.Wait() }, events.Poke
 }
 
 // apiServerOf is the `_abaco_api_server` of executions that no request
