@@ -130,21 +130,28 @@ const workerFlushInterval = 50 * time.Millisecond
 // rows it claims are written synchronously. Without the background writer
 // (before Run) the change is written at once.
 func (s *Local) saveWorkerLater(c *workerSnap) {
+	if !s.queueWorker(c) {
+		s.saveWorker(context.Background(), c)
+	}
+}
+
+// queueWorker queues c for the background writer unless a newer change of
+// the worker is queued; it reports false when the writer does not run.
+func (s *Local) queueWorker(c *workerSnap) bool {
 	ww := &s.writes
 	ww.mu.Lock()
+	defer ww.mu.Unlock()
 	if !ww.live {
-		ww.mu.Unlock()
-		s.saveWorker(context.Background(), c)
-		return
+		return false
 	}
 	if old := ww.dirty[c.ID]; old == nil || old.seq < c.seq {
 		ww.dirty[c.ID] = c
 	}
-	ww.mu.Unlock()
 	select {
 	case ww.kick <- struct{}{}:
 	default:
 	}
+	return true
 }
 
 // writeWorkersInBackground makes the queued worker changes until ctx ends,
@@ -217,27 +224,9 @@ func (s *Local) flushWorkers(ctx context.Context) {
 		}
 		for i, c := range queued {
 			if newer[i] {
-				s.requeueWorker(c)
+				s.queueWorker(c) // again; dropped if the writer has stopped
 			}
 		}
-	}
-}
-
-// requeueWorker queues a change again after a failed write, unless a newer
-// one is queued.
-func (s *Local) requeueWorker(c *workerSnap) {
-	ww := &s.writes
-	ww.mu.Lock()
-	defer ww.mu.Unlock()
-	if !ww.live {
-		return
-	}
-	if old := ww.dirty[c.ID]; old == nil || old.seq < c.seq {
-		ww.dirty[c.ID] = c
-	}
-	select {
-	case ww.kick <- struct{}{}:
-	default:
 	}
 }
 
