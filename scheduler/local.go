@@ -149,7 +149,7 @@ const defaultSweepInterval = 2 * time.Second
 // queueWatcher is a store that tells of messages queued by any server
 // sharing its database (storage.Store on PostgreSQL).
 type queueWatcher interface {
-	WatchQueue(ctx context.Context) <-chan struct{}
+	WatchQueue(ctx context.Context) (<-chan struct{}, error)
 }
 
 // Run recovers the work in flight and then dispatches until ctx ends. When
@@ -172,7 +172,10 @@ func (s *Local) Run(ctx context.Context) error {
 	// Messages other servers sharing the database take (PostgreSQL).
 	var queued <-chan struct{}
 	if w, ok := s.store.(queueWatcher); ok {
-		queued = w.WatchQueue(ctx)
+		var err error
+		if queued, err = w.WatchQueue(ctx); err != nil {
+			s.log.Warn("other servers' messages are found by the periodic sweep only", "sweep", s.opts.SweepInterval, "err", err)
+		}
 	}
 	scale := time.NewTicker(s.opts.Pool.AutoscaleInterval)
 	defer scale.Stop()

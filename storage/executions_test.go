@@ -520,7 +520,8 @@ func TestExecutionFinishNext(t *testing.T) {
 func TestWatchQueue(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := t.Context()
-		watch := s.WatchQueue(ctx)
+		watch, err := s.WatchQueue(ctx)
+		require.NoError(t, err)
 		if s.Dialect() == SQLite {
 			require.Nil(t, watch)
 			return

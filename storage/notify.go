@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/lib/pq"
@@ -22,10 +23,12 @@ func notifyQueue(insert string) string {
 // WatchQueue returns a channel that receives when executions may have been
 // queued by any server sharing the database (coalesced: one value waits at
 // most), until ctx ends. On SQLite it returns nil: one server owns the file
-// and the service wakes its own scheduler.
-func (s *Store) WatchQueue(ctx context.Context) <-chan struct{} {
+// and the service wakes its own scheduler. An error says the listener could
+// not start; only the scheduler's periodic sweep then finds other servers'
+// messages.
+func (s *Store) WatchQueue(ctx context.Context) (<-chan struct{}, error) {
 	if s.dialect != Postgres {
-		return nil
+		return nil, nil
 	}
 	out := make(chan struct{}, 1)
 	wake := func() {
@@ -42,8 +45,8 @@ func (s *Store) WatchQueue(ctx context.Context) <-chan struct{} {
 		}
 	})
 	if err := l.Listen(queueChannel); err != nil {
-		l.Close() // the scheduler's periodic sweep still finds the work
-		return nil
+		l.Close()
+		return nil, fmt.Errorf("listen for queued messages: %w", err)
 	}
 	go func() {
 		defer l.Close()
@@ -56,5 +59,5 @@ func (s *Store) WatchQueue(ctx context.Context) <-chan struct{} {
 			}
 		}
 	}()
-	return out
+	return out, nil
 }
