@@ -58,9 +58,9 @@ type Store interface {
 	ExecutionUnclaim(ctx context.Context, id, workerID string) error
 	// ExecutionSetRunning moves a claimed SUBMITTED execution to RUNNING.
 	ExecutionSetRunning(ctx context.Context, p ExecutionSetRunningParams) (bool, error)
-	// ExecutionFinish stores the log (if any) and then finalizes the
-	// execution, in one transaction, only if it is not already final. It
-	// reports whether it finalized the execution.
+	// ExecutionFinish finalizes the execution and stores its log (if any)
+	// and its EXECUTION_COMPLETE event, in one transaction, only if it is
+	// not already final. It reports whether it finalized the execution.
 	ExecutionFinish(ctx context.Context, p ExecutionFinishParams) (bool, error)
 	// ExecutionFinishNext is ExecutionFinish and, if next is set and the
 	// execution did finish, the claim of the next execution of next's actor
