@@ -52,7 +52,7 @@ func newInserter(s *Store) *inserter {
 		}
 		q := `INSERT INTO executions (` + executionColumns + `) VALUES ` + values
 		if s.dialect == Postgres {
-			q = sqlx.Rebind(sqlx.DOLLAR, notifyQueue(q))
+			q = sqlx.Rebind(sqlx.DOLLAR, s.notifyQueue(q))
 		}
 		in.stmts = append(in.stmts, q)
 	}

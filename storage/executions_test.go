@@ -527,6 +527,15 @@ func TestWatchQueue(t *testing.T) {
 			return
 		}
 		require.NotNil(t, watch)
+		// Its own messages do not wake it: its service wakes its scheduler.
+		own := createActor(t, s, "t1", "own")
+		require.NoError(t, s.ExecutionCreate(ctx, newExecution(own, "mine")))
+		time.Sleep(500 * time.Millisecond)
+		select {
+		case <-watch:
+			t.Fatal("woken by its own message")
+		default:
+		}
 		other := openStore(t, s.dsn)
 		a := createActor(t, other, "t1", "a")
 		require.NoError(t, other.ExecutionCreate(ctx, newExecution(a, "e1")))

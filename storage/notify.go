@@ -15,9 +15,11 @@ import (
 // all the servers sharing the database, not only its own.
 const queueChannel = "abaco_queue"
 
-// notifyQueue wraps an insert so that its commit also notifies queueChannel.
-func notifyQueue(insert string) string {
-	return `WITH inserted AS (` + insert + `) SELECT pg_notify('` + queueChannel + `', '')`
+// notifyQueue wraps an insert so that its commit also notifies queueChannel,
+// with this store's id as the payload: its own scheduler has been woken
+// by the service already, and WatchQueue passes over its own notifications.
+func (s *Store) notifyQueue(insert string) string {
+	return `WITH inserted AS (` + insert + `) SELECT pg_notify('` + queueChannel + `', '` + s.id + `')`
 }
 
 // WatchQueue returns a channel that receives when executions may have been
@@ -54,8 +56,10 @@ func (s *Store) WatchQueue(ctx context.Context) (<-chan struct{}, error) {
 			select {
 			case <-ctx.Done():
 				return
-			case <-l.Notify:
-				wake()
+			case n := <-l.Notify:
+				if n == nil || n.Extra != s.id { // nil: reconnected, maybe missed some
+					wake()
+				}
 			}
 		}
 	}()

@@ -33,6 +33,7 @@ type Store struct {
 	w       *sqlx.DB // writes: on SQLite one connection (see openWriter)
 	dialect string
 	dsn     string     // as opened (WatchQueue opens its own connection)
+	id      string     // tells this store's queue notifications from others' (notify.go)
 	queries []string   // queryText rebound for the dialect, indexed by query
 	inserts *inserter  // group commit of ExecutionCreate (batch.go)
 	group   *grouper   // group commit of the scheduler's writes (group.go)
@@ -78,7 +79,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
 	}
-	s := &Store{db: db, w: db, dialect: dialect, dsn: dsn, queries: make([]string, len(queryText))}
+	s := &Store{db: db, w: db, dialect: dialect, dsn: dsn, id: abaco.NewID(), queries: make([]string, len(queryText))}
 	if dialect == SQLite {
 		if s.w, err = openWriter(ctx, dsn); err != nil {
 			db.Close()
