@@ -1,53 +1,20 @@
 package e2e
 
 import (
-	"encoding/json"
-	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/abaco-hpc/abaco/internal/testenv"
+	"github.com/abaco-hpc/abaco/internal/webhooktest"
 )
 
 // eventServerArgs make event delivery fast enough for a test: the outbox
 // is polled often and a failed webhook is retried after 50 ms.
 var eventServerArgs = []string{"--event-poll-interval", "50ms",
 	"--webhook-retry-min", "50ms", "--webhook-retry-max", "200ms", "--webhook-give-up", "1m"}
-
-// hookReceiver is the test's webhook target: it fails the first `fail`
-// requests and keeps the events it accepted.
-type hookReceiver struct {
-	mu       sync.Mutex
-	fail     int
-	requests int
-	events   []map[string]any
-}
-
-func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.requests++
-	if h.requests <= h.fail {
-		http.Error(w, "not yet", http.StatusServiceUnavailable)
-		return
-	}
-	var m map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	h.events = append(h.events, m)
-}
-
-func (h *hookReceiver) received() []map[string]any {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]map[string]any(nil), h.events...)
-}
 
 // A → B link and A's webhook: every event of A reaches B (as an execution
 // of the "Abaco Event" executor) and the webhook (which fails at first),
@@ -62,7 +29,7 @@ func TestEventsLinkChainAndWebhook(t *testing.T) {
 				database = testenv.PostgresURL(t)
 			}
 			s := startServer(t, database, eventServerArgs...)
-			hook := &hookReceiver{fail: 2}
+			hook := &webhooktest.Receiver{Fail: 2}
 			receiver := httptest.NewServer(hook)
 			t.Cleanup(receiver.Close)
 			tok := s.token("alice")
@@ -78,13 +45,11 @@ func TestEventsLinkChainAndWebhook(t *testing.T) {
 			s.waitExecution(tok, a, e2, "COMPLETE")
 
 			want := []string{"ACTOR_READY", "EXECUTION_COMPLETE", "EXECUTION_COMPLETE"}
-			require.Eventually(t, func() bool { return len(hook.received()) >= len(want) },
-				30*time.Second, 20*time.Millisecond, "the webhook got %d events", len(hook.received()))
-			got := hook.received()
+			require.Eventually(t, func() bool { return len(hook.Events()) >= len(want) },
+				30*time.Second, 20*time.Millisecond, "the webhook got %d events", len(hook.Events()))
+			got := hook.Events()
 			require.Len(t, got, 3, "every event exactly once")
-			hook.mu.Lock()
-			require.Equal(t, 5, hook.requests, "two refused attempts, then one per event")
-			hook.mu.Unlock()
+			require.Equal(t, 5, hook.Requests(), "two refused attempts, then one per event")
 			for i, ev := range got {
 				require.Equal(t, want[i], ev["event_type"])
 				require.Equal(t, a, ev["actor_id"])
@@ -174,13 +139,13 @@ func TestEventDeliveredWithoutPolling(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "", "--event-poll-interval", "1h")
 	tok := s.token("alice")
-	hook := &hookReceiver{}
+	hook := &webhooktest.Receiver{}
 	receiver := httptest.NewServer(hook)
 	t.Cleanup(receiver.Close)
 	a := s.createActor(tok, map[string]any{"image": "abacosamples/test", "webhook": receiver.URL + "/hook"})
 	s.waitExecution(tok, a, s.message(tok, a, "message=one"), "COMPLETE")
 	require.Eventually(t, func() bool {
-		for _, ev := range hook.received() {
+		for _, ev := range hook.Events() {
 			if ev["event_type"] == "EXECUTION_COMPLETE" {
 				return true
 			}

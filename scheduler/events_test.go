@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/abaco-hpc/abaco"
+	"github.com/abaco-hpc/abaco/internal/webhooktest"
 	"github.com/abaco-hpc/abaco/storage"
 )
 
@@ -30,37 +31,6 @@ func settle(t *testing.T, d *Events, s abaco.Store) {
 		}
 	}
 	t.Fatal("deliveries never settled")
-}
-
-// receiver is a webhook target that fails its first `fail` requests and
-// records the events it accepted.
-type receiver struct {
-	mu       sync.Mutex
-	fail     int
-	requests int
-	got      []map[string]any
-}
-
-func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.requests++
-	if r.requests <= r.fail {
-		http.Error(w, "down", http.StatusInternalServerError)
-		return
-	}
-	var m map[string]any
-	if req.Header.Get("Content-Type") != "application/json" || json.NewDecoder(req.Body).Decode(&m) != nil {
-		http.Error(w, "not JSON", http.StatusBadRequest)
-		return
-	}
-	r.got = append(r.got, m)
-}
-
-func (r *receiver) events() []map[string]any {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]map[string]any(nil), r.got...)
 }
 
 func startReceiver(t *testing.T, r http.Handler) string {
@@ -185,7 +155,7 @@ func TestLinkToVanishedActorIsDropped(t *testing.T) {
 func TestWebhookRetriesUntilDelivered(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *storage.Store) {
 		clock := newFakeClock(t0)
-		r := &receiver{fail: 2}
+		r := &webhooktest.Receiver{Fail: 2}
 		url := startReceiver(t, r)
 		a := storeActor(t, s, "A", func(a *abaco.Actor) { a.Webhook = url })
 		d := NewEvents(s, clock, EventOptions{RetryMin: time.Second, RetryMax: time.Minute, GiveUpAfter: time.Hour}, nil, nil)
@@ -194,18 +164,18 @@ func TestWebhookRetriesUntilDelivered(t *testing.T) {
 		finishNew(t, s, a, "a2", 0, t0)
 
 		settle(t, d, s)
-		require.Empty(t, r.events(), "the first attempt failed")
+		require.Empty(t, r.Events(), "the first attempt failed")
 		clock.Advance(999 * time.Millisecond)
 		settle(t, d, s)
-		require.Equal(t, 1, r.requests, "no retry before the back-off")
+		require.Equal(t, 1, r.Requests(), "no retry before the back-off")
 		clock.Advance(time.Millisecond)
 		settle(t, d, s)
-		require.Equal(t, 2, r.requests)
-		require.Empty(t, r.events())
+		require.Equal(t, 2, r.Requests())
+		require.Empty(t, r.Events())
 		clock.Advance(2 * time.Second) // the back-off doubled
 		settle(t, d, s)
 
-		got := r.events()
+		got := r.Events()
 		require.Len(t, got, 3, "every event once")
 		require.Equal(t, "ACTOR_READY", got[0]["event_type"])
 		require.Equal(t, "a1", got[1]["execution_id"])
@@ -214,7 +184,7 @@ func TestWebhookRetriesUntilDelivered(t *testing.T) {
 		require.Equal(t, "application/json", got[0]["_abaco_Content_Type"])
 		require.Equal(t, "Abaco Event", got[0]["_abaco_username"])
 		require.Equal(t, url, got[0]["_abaco_webhook"])
-		require.Equal(t, 5, r.requests)
+		require.Equal(t, 5, r.Requests())
 		ds, err := s.EventList(t.Context(), "t1", a.ID)
 		require.NoError(t, err)
 		require.Equal(t, 3, ds[0].Attempts)
@@ -227,7 +197,7 @@ func TestWebhookRetriesUntilDelivered(t *testing.T) {
 func TestWebhookGivesUpAfterConfiguredTime(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *storage.Store) {
 		clock := newFakeClock(t0)
-		r := &receiver{fail: 1 << 30}
+		r := &webhooktest.Receiver{Fail: 1 << 30}
 		url := startReceiver(t, r)
 		a := storeActor(t, s, "A", func(a *abaco.Actor) { a.Webhook = url })
 		d := NewEvents(s, clock, EventOptions{RetryMin: time.Second, RetryMax: 2 * time.Second, GiveUpAfter: 10 * time.Second}, nil, nil)
@@ -257,7 +227,7 @@ func TestSlowWebhookDoesNotHoldBackOtherActors(t *testing.T) {
 			<-release
 		}))
 		t.Cleanup(func() { close(release) }) // runs before the server closes
-		fast := &receiver{}
+		fast := &webhooktest.Receiver{}
 		fastURL := startReceiver(t, fast)
 		slow := storeActor(t, s, "S", func(a *abaco.Actor) { a.Webhook = slowURL })
 		ok := storeActor(t, s, "F", func(a *abaco.Actor) { a.Webhook = fastURL })
@@ -275,7 +245,7 @@ func TestSlowWebhookDoesNotHoldBackOtherActors(t *testing.T) {
 		hangs.Wait() // the slow webhook is now in flight and stuck
 		require.Eventually(t, func() bool {
 			d.pass(ctx)
-			return len(fast.events()) == 3
+			return len(fast.Events()) == 3
 		}, 20*time.Second, 10*time.Millisecond)
 		ds, err := s.EventList(t.Context(), "t1", slow.ID)
 		require.NoError(t, err)
