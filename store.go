@@ -56,8 +56,10 @@ type Store interface {
 	ExecutionQueues(ctx context.Context) ([]ActorQueue, error)
 	// ExecutionUnclaim puts a claimed, not yet RUNNING execution back in the queue.
 	ExecutionUnclaim(ctx context.Context, id, workerID string) error
-	// ExecutionSetRunning moves a claimed SUBMITTED execution to RUNNING.
-	ExecutionSetRunning(ctx context.Context, p ExecutionSetRunningParams) (bool, error)
+	// ExecutionSetRunning moves each claimed SUBMITTED execution of ps to
+	// RUNNING if its WorkerID holds the claim, in one transaction, and
+	// returns how many it moved.
+	ExecutionSetRunning(ctx context.Context, ps ...ExecutionSetRunningParams) (int, error)
 	// ExecutionFinish finalizes the execution and stores its log (if any)
 	// and its EXECUTION_COMPLETE event, in one transaction, only if it is
 	// not already final. It reports whether it finalized the execution.

@@ -138,13 +138,7 @@ func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, sta
 	started := e.StartTime
 	if e.Status == abaco.ExecSubmitted {
 		started = s.clock.Now()
-		ok, err := s.store.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: e.ID, WorkerID: r.worker.ID, StartTime: started})
-		if err != nil || !ok {
-			// Deleted meanwhile (actor removed, mailbox purged): stop the work.
-			s.log.Warn("execution vanished before it could run", "execution", e.ID, "err", err)
-			s.discard(ctx, h, p)
-			return
-		}
+		s.setRunningLater(ctx, abaco.ExecutionSetRunningParams{ID: e.ID, WorkerID: r.worker.ID, StartTime: started})
 	}
 	s.mu.Lock()
 	delete(s.failures, r.ref)
@@ -397,6 +391,7 @@ func (s *Local) finalize(ctx context.Context, r *run, h runtimes.Handle, p *ipc,
 		}
 	}
 	params.Runtime = int(params.FinishTime.Sub(started).Seconds())
+	s.forgetRunning(e.ID) // the finish writes the start time itself
 	done, next, err := s.store.ExecutionFinishNext(ctx, params, s.carryOn(r))
 	if err != nil {
 		s.log.Error("finalize execution; the container is kept for recovery", "execution", e.ID, "err", err)
@@ -413,15 +408,6 @@ func (s *Local) finalize(ctx context.Context, r *run, h runtimes.Handle, p *ipc,
 	if err := s.rt.Remove(ctx, h); err != nil && !errors.Is(err, runtimes.ErrNotFound) {
 		s.log.Warn("remove container", "execution", e.ID, "err", err)
 	}
-	p.Close()
-	p.Remove()
-}
-
-// discard stops and removes a container whose execution no longer exists.
-func (s *Local) discard(ctx context.Context, h runtimes.Handle, p *ipc) {
-	bg := context.WithoutCancel(ctx)
-	s.rt.Stop(bg, h, time.Second)
-	s.rt.Remove(bg, h)
 	p.Close()
 	p.Remove()
 }

@@ -198,9 +198,9 @@ func TestRescue(t *testing.T) {
 			require.NoError(t, err)
 			require.NotNil(t, got[0])
 			if running {
-				ok, err := store.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: e.ID, WorkerID: worker, StartTime: clock.Now()})
+				n, err := store.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: e.ID, WorkerID: worker, StartTime: clock.Now()})
 				require.NoError(t, err)
-				require.True(t, ok)
+				require.Equal(t, 1, n)
 			}
 			return e
 		}

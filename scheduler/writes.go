@@ -11,7 +11,9 @@ import (
 	"github.com/abaco-hpc/abaco"
 )
 
-// workerWrites orders the store writes of each worker. Snapshots are
+// workerWrites orders the store writes of each worker, and holds what the
+// background writer is to write behind the hot path: worker records and
+// RUNNING transitions. Snapshots are
 // numbered under s.mu, in the order the scheduler changed the worker, and a
 // write older than one already made is dropped: two goroutines saving the
 // same worker (a release and an admin's request, say) can never leave an
@@ -21,8 +23,10 @@ type workerWrites struct {
 	seq   uint64
 	last  map[string]*lastWrite  // by worker id
 	dirty map[string]*workerSnap // background writes not yet made: the newest per worker
-	kick  chan struct{}          // the background writer has work
-	live  bool                   // the background writer runs
+	// RUNNING transitions not yet written, by execution id.
+	running map[string]abaco.ExecutionSetRunningParams
+	kick    chan struct{} // the background writer has work
+	live    bool          // the background writer runs
 }
 
 type lastWrite struct {
@@ -160,11 +164,13 @@ func (s *Local) writeWorkersInBackground(ctx context.Context) {
 	ww := &s.writes
 	ww.mu.Lock()
 	ww.live, ww.dirty, ww.kick = true, map[string]*workerSnap{}, make(chan struct{}, 1)
+	ww.running = map[string]abaco.ExecutionSetRunningParams{}
 	ww.mu.Unlock()
 	defer func() {
 		ww.mu.Lock()
 		ww.live = false
 		ww.mu.Unlock()
+		s.flushRunning(context.WithoutCancel(ctx))
 		s.flushWorkers(context.WithoutCancel(ctx))
 	}()
 	for {
@@ -173,6 +179,7 @@ func (s *Local) writeWorkersInBackground(ctx context.Context) {
 			return
 		case <-ww.kick:
 		}
+		s.flushRunning(ctx)
 		s.flushWorkers(ctx)
 		select {
 		case <-ctx.Done():
@@ -246,4 +253,83 @@ func (s *Local) deleteWorkers(ctx context.Context, cs []*workerSnap) {
 		}
 		s.log.Debug("worker removed", "tenant", c.Tenant, "actor", c.ActorID, "worker", c.ID)
 	}
+}
+
+// setRunningLater queues the RUNNING transition of an execution whose
+// container has started, for the background writer: the transitions of all
+// workers are written together at most workerFlushInterval later, and one
+// of an execution that ends before then is never written (its finish sets
+// the start time and the final status). The container, not this record, is
+// what recovery goes by, so a crash before the write loses nothing: the
+// execution is found claimed, its container is found, and it is supervised
+// again. Without the background writer the transition is written at once.
+func (s *Local) setRunningLater(ctx context.Context, p abaco.ExecutionSetRunningParams) {
+	ww := &s.writes
+	ww.mu.Lock()
+	live := ww.live
+	if live {
+		ww.running[p.ID] = p
+		select {
+		case ww.kick <- struct{}{}:
+		default:
+		}
+	}
+	ww.mu.Unlock()
+	if !live {
+		s.writeRunning(ctx, []abaco.ExecutionSetRunningParams{p})
+	}
+}
+
+// forgetRunning drops the queued RUNNING transition of an execution that
+// is about to be finalized.
+func (s *Local) forgetRunning(id string) {
+	ww := &s.writes
+	ww.mu.Lock()
+	delete(ww.running, id)
+	ww.mu.Unlock()
+}
+
+// flushRunning writes the queued RUNNING transitions in one statement; on
+// failure they are queued again, unless finalized meanwhile.
+func (s *Local) flushRunning(ctx context.Context) {
+	ww := &s.writes
+	ww.mu.Lock()
+	queued := make([]abaco.ExecutionSetRunningParams, 0, len(ww.running))
+	for _, p := range ww.running {
+		queued = append(queued, p)
+	}
+	clear(ww.running)
+	ww.mu.Unlock()
+	if len(queued) == 0 || s.writeRunning(ctx, queued) {
+		return
+	}
+	s.mu.Lock()
+	retry := queued[:0]
+	for _, p := range queued {
+		if _, ok := s.running[p.ID]; ok {
+			retry = append(retry, p)
+		}
+	}
+	s.mu.Unlock()
+	ww.mu.Lock()
+	defer ww.mu.Unlock()
+	for _, p := range retry {
+		if _, newer := ww.running[p.ID]; ww.live && !newer {
+			ww.running[p.ID] = p
+		}
+	}
+}
+
+// writeRunning writes RUNNING transitions now and reports success. One
+// that changes nothing is of an execution finalized or deleted meanwhile;
+// a deleted one's container runs to its end and its finish changes
+// nothing.
+func (s *Local) writeRunning(ctx context.Context, ps []abaco.ExecutionSetRunningParams) bool {
+	if _, err := s.store.ExecutionSetRunning(ctx, ps...); err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("set executions running; will retry", "executions", len(ps), "err", err)
+		}
+		return false
+	}
+	return true
 }

@@ -62,7 +62,7 @@ func newInserter(s *Store) *inserter {
 	}
 	for range committers {
 		in.wg.Add(1)
-		go in.run()
+		go serve(&in.wg, in.reqs, in.stop, maxBatchRows, in.commit)
 	}
 	return in
 }
@@ -73,27 +73,12 @@ func (in *inserter) insert(ctx context.Context, values []any) error {
 	return hand(ctx, in.reqs, in.stop, r, r.done)
 }
 
-func (in *inserter) run() {
-	defer in.wg.Done()
-	for {
-		batch, ok := gather(in.reqs, in.stop, maxBatchRows)
-		if !ok {
-			return
-		}
-		in.commit(batch)
-	}
-}
+func (r *insertRequest) context() context.Context { return r.ctx }
+func (r *insertRequest) answer(err error)         { r.done <- err }
 
 // commit inserts the batch in one statement, or row by row if that fails.
 func (in *inserter) commit(batch []*insertRequest) {
-	live := batch[:0]
-	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.done <- err // its caller gave up before the row was written
-			continue
-		}
-		live = append(live, r)
-	}
+	live := stillWanted(batch)
 	if len(live) == 0 {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/abaco-hpc/abaco"
 )
@@ -22,13 +23,24 @@ import (
 const finishSet = `status = ?, start_time = COALESCE(start_time, ?), finish_time = ?,
 	runtime = ?, cpu = ?, io = ?, exit_code = ?, final_state = ?`
 
+// claimedColumns are executionColumns of qExecutionFinishBatch's claim c,
+// with "" and 0 for the NOT NULL ones when it claimed nothing (a NULL
+// cannot be scanned into them).
+const claimedColumns = `COALESCE(c.id, '') AS id, COALESCE(c.tenant, '') AS tenant,
+	COALESCE(c.actor_id, '') AS actor_id, COALESCE(c.executor, '') AS executor,
+	COALESCE(c.username, '') AS username, COALESCE(c.status, '') AS status, c.worker_id,
+	c.message, COALESCE(c.content_type, '') AS content_type, COALESCE(c.env, '') AS env,
+	COALESCE(c.api_server, '') AS api_server, c.message_received_time, c.start_time,
+	c.finish_time, COALESCE(c.runtime, 0) AS runtime, COALESCE(c.cpu, 0) AS cpu,
+	COALESCE(c.io, 0) AS io, c.exit_code, c.final_state,
+	COALESCE(c.halt_requested, FALSE) AS halt_requested`
+
 var (
 	// One row; ExecutionCreate batches its rows (batch.go), but other writers
 	// insert single executions inside their own transactions.
 	qExecutionInsert = newQuery(`INSERT INTO executions (` + executionColumns + `)
 		VALUES (` + placeholders(executionColumns) + `)`)
-	qExecutionByID = newQuery(`SELECT ` + executionColumns + ` FROM executions WHERE id = ?`)
-	qExecutionGet  = newQuery(`SELECT ` + executionColumns + ` FROM executions
+	qExecutionGet = newQuery(`SELECT ` + executionColumns + ` FROM executions
 		WHERE tenant = ? AND actor_id = ? AND id = ?`)
 	qExecutionSummary = newQuery(`SELECT id, status, message_received_time, start_time,
 		finish_time, runtime, cpu, io FROM executions
@@ -65,42 +77,35 @@ var (
 		WHERE id = ? AND status = 'SUBMITTED' AND worker_id = ?`)
 	qExecutionSetRunning = newQuery(`UPDATE executions SET status = 'RUNNING', start_time = ?
 		WHERE id = ? AND status = 'SUBMITTED' AND worker_id = ?`)
+	// PostgreSQL: many RUNNING transitions in one statement, from three
+	// parallel arrays (ids, worker ids, start times), on the keyed
+	// connections (pool.go). The status is tested as an expression so that
+	// only the id index applies: the planner took an index of statuses
+	// instead, whose statistics (a handful of rows at the last ANALYZE) hide
+	// a busy queue of thousands of SUBMITTED rows.
+	qExecutionSetRunningMany = newDialectQuery(``, `UPDATE executions e SET status = 'RUNNING', start_time = v.start_time
+		FROM unnest(?::text[], ?::text[], ?::bigint[]) AS v(id, worker_id, start_time)
+		WHERE e.id = v.id AND e.worker_id = v.worker_id AND (e.status || '') = 'SUBMITTED'`)
 	qExecutionFinish = newQuery(`UPDATE executions SET ` + finishSet + `
 		WHERE id = ? AND status NOT IN ('COMPLETE', 'ERROR')
 		RETURNING tenant, actor_id,
 			(SELECT link FROM actors a WHERE a.tenant = executions.tenant AND a.id = executions.actor_id) AS link,
 			(SELECT webhook FROM actors a WHERE a.tenant = executions.tenant AND a.id = executions.actor_id) AS webhook`)
-	// PostgreSQL only: ExecutionFinishNext's common case in one statement
-	// and one round trip (no BEGIN/COMMIT): the execution of an actor with
-	// no link or webhook, its log, and the claim of the actor's next
-	// execution if a worker is given (NULLs: none). It changes nothing, and
-	// counts 0, when
-	// the execution is final already or its actor has a target, whose event
-	// needs the transaction of ExecutionFinish's general path. (An actor
-	// read without a target here had none in this statement's snapshot: a
-	// target set meanwhile is, in commit order, set after this finish.)
-	qExecutionFinishQuick = newDialectQuery(``, `WITH f AS (
-			UPDATE executions SET `+finishSet+`
-			WHERE id = ? AND status NOT IN ('COMPLETE', 'ERROR') AND NOT EXISTS (
-				SELECT 1 FROM actors a WHERE a.tenant = executions.tenant AND a.id = executions.actor_id
-					AND (a.link <> '' OR a.webhook <> ''))
-			RETURNING id, tenant, actor_id),
-		l AS (INSERT INTO logs (execution_id, tenant, actor_id, text, expires_at)
-			SELECT f.id, f.tenant, f.actor_id, ?, ? FROM f `+logConflict+`),
-		c AS (UPDATE executions SET worker_id = ?::text
-			WHERE seq = (SELECT seq FROM executions
-				WHERE tenant = ? AND actor_id = ? AND status = 'SUBMITTED' AND worker_id IS NULL
-				ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-			AND EXISTS (SELECT 1 FROM f)
-			RETURNING id)
-		SELECT (SELECT COUNT(*) FROM f) AS finished, (SELECT id FROM c) AS next_id`)
+	// PostgreSQL: stores the search document of a final execution (the
+	// batched finish writes it in its own statement).
+	qExecutionSearchDoc = newDialectQuery(``, `UPDATE executions x SET search_doc = `+
+		executionSearchDoc+` WHERE x.id = ?`)
 	// Touching the row even when it is not RUNNING returns the status in
 	// the same atomic statement that decides whether to set the flag.
 	qExecutionRequestHalt = newQuery(`UPDATE executions
 		SET halt_requested = (halt_requested OR status = 'RUNNING')
 		WHERE tenant = ? AND actor_id = ? AND id = ? RETURNING status`)
-	qExecutionListClaimed = newQuery(`SELECT ` + executionColumns + ` FROM executions
-		WHERE status IN ('SUBMITTED', 'RUNNING') AND worker_id IS NOT NULL ORDER BY seq`)
+	// On PostgreSQL the unfinished ones are those without a search document
+	// (migration 0012), which executions_unfinished finds.
+	qExecutionListClaimed = newDialectQuery(`SELECT `+executionColumns+` FROM executions
+		WHERE status IN ('SUBMITTED', 'RUNNING') AND worker_id IS NOT NULL ORDER BY seq`,
+		`SELECT `+executionColumns+` FROM executions
+		WHERE search_doc IS NULL AND status IN ('SUBMITTED', 'RUNNING') AND worker_id IS NOT NULL ORDER BY seq`)
 )
 
 // ExecutionCreate inserts a SUBMITTED execution; ErrNotFound if its actor
@@ -279,14 +284,45 @@ func (s *Store) ExecutionUnclaim(ctx context.Context, id, workerID string) error
 	return nil
 }
 
-// ExecutionSetRunning moves an execution that p.WorkerID claimed to RUNNING
-// (group-committed).
-func (s *Store) ExecutionSetRunning(ctx context.Context, p abaco.ExecutionSetRunningParams) (bool, error) {
-	n, err := s.group.exec(ctx, qExecutionSetRunning, msec(p.StartTime), p.ID, p.WorkerID)
-	if err != nil {
-		return false, fmt.Errorf("set execution %s running: %w", p.ID, err)
+// ExecutionSetRunning moves each execution of ps that its WorkerID claimed
+// to RUNNING, all in one transaction (one statement on PostgreSQL), and
+// returns how many it moved.
+func (s *Store) ExecutionSetRunning(ctx context.Context, ps ...abaco.ExecutionSetRunningParams) (int, error) {
+	if len(ps) == 0 {
+		return 0, nil
 	}
-	return n > 0, nil
+	var n int
+	var err error
+	if s.dialect == Postgres {
+		ids, workers, starts := make([]string, len(ps)), make([]string, len(ps)), make([]int64, len(ps))
+		for i, p := range ps {
+			ids[i], workers[i], starts[i] = p.ID, p.WorkerID, p.StartTime.UnixMilli()
+		}
+		var set *sqlx.Stmt
+		if set, err = s.keyedStmts.get(ctx, s.sql(qExecutionSetRunningMany)); err == nil {
+			n, err = affected(set.ExecContext(ctx, pq.Array(ids), pq.Array(workers), pq.Array(starts)))
+		}
+	} else {
+		err = s.group.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+			n = 0
+			set, err := s.txStmt(ctx, tx, qExecutionSetRunning)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				moved, err := affected(set.ExecContext(ctx, msec(p.StartTime), p.ID, p.WorkerID))
+				if err != nil {
+					return err
+				}
+				n += moved
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return 0, fmt.Errorf("set %d executions running: %w", len(ps), err)
+	}
+	return n, nil
 }
 
 // ExecutionFinish finalizes the execution, stores p.Log and queues its
@@ -306,16 +342,12 @@ func (s *Store) ExecutionFinish(ctx context.Context, p abaco.ExecutionFinishPara
 // both. The claimed execution is nil when the queue is empty.
 func (s *Store) ExecutionFinishNext(ctx context.Context, p abaco.ExecutionFinishParams, next *abaco.ExecutionClaimParams) (bool, *abaco.Execution, error) {
 	if s.dialect == Postgres && p.Log != nil {
-		finished, nextID, err := s.finishQuick(ctx, p, next)
+		finished, claimed, err := s.finishes.finish(ctx, p, next)
 		if err != nil {
 			return false, nil, fmt.Errorf("finish execution %s: %w", p.ID, err)
 		}
 		if finished {
-			if nextID == "" {
-				return true, nil, nil
-			}
-			e, err := s.executionByID(ctx, nextID)
-			return true, e, err
+			return true, claimed, nil
 		}
 	}
 	var finished bool
@@ -338,27 +370,6 @@ func (s *Store) ExecutionFinishNext(ctx context.Context, p abaco.ExecutionFinish
 	return finished, claimed, nil
 }
 
-// finishQuick runs qExecutionFinishQuick (PostgreSQL): the finish, its log
-// and the next claim in one statement; false if the general path must run.
-func (s *Store) finishQuick(ctx context.Context, p abaco.ExecutionFinishParams, next *abaco.ExecutionClaimParams) (bool, string, error) {
-	quick, err := s.writes.get(ctx, s.sql(qExecutionFinishQuick))
-	if err != nil {
-		return false, "", err
-	}
-	var worker, tenant, actorID any // NULL: no claim
-	if next != nil {
-		worker, tenant, actorID = next.WorkerID, next.Tenant, next.ActorID
-	}
-	var out struct {
-		Finished int            `db:"finished"`
-		NextID   sql.NullString `db:"next_id"`
-	}
-	err = quick.GetContext(ctx, &out, p.Status, msec(p.StartTime), msec(p.FinishTime), p.Runtime,
-		p.CPU, p.IO, p.ExitCode, rawJSON(p.FinalState), p.ID, p.Log.Text, msec(p.Log.ExpiresAt),
-		worker, tenant, actorID)
-	return out.Finished > 0, out.NextID.String, err
-}
-
 // finishTx is ExecutionFinish's general path in tx.
 func (s *Store) finishTx(ctx context.Context, tx *sqlx.Tx, p abaco.ExecutionFinishParams) (bool, error) {
 	var ref struct {
@@ -379,6 +390,15 @@ func (s *Store) finishTx(ctx context.Context, tx *sqlx.Tx, p abaco.ExecutionFini
 	if err != nil {
 		return false, err
 	}
+	if s.dialect == Postgres {
+		doc, err := s.txStmt(ctx, tx, qExecutionSearchDoc)
+		if err != nil {
+			return false, err
+		}
+		if _, err := doc.ExecContext(ctx, p.ID); err != nil {
+			return false, err
+		}
+	}
 	if p.Log != nil {
 		put, err := s.txStmt(ctx, tx, qLogPut)
 		if err != nil {
@@ -394,15 +414,6 @@ func (s *Store) finishTx(ctx context.Context, tx *sqlx.Tx, p abaco.ExecutionFini
 		}
 	}
 	return true, nil
-}
-
-// executionByID reads one execution by its id alone.
-func (s *Store) executionByID(ctx context.Context, id string) (*abaco.Execution, error) {
-	var r executionRow
-	if err := s.db.GetContext(ctx, &r, s.sql(qExecutionByID), id); err != nil {
-		return nil, fmt.Errorf("get execution %s: %w", id, notFound(err))
-	}
-	return r.execution()
 }
 
 // ExecutionRequestHalt marks a RUNNING execution for halting and returns

@@ -165,7 +165,7 @@ func TestExecutionUnclaim(t *testing.T) {
 		require.Equal(t, e.ID, again.ID)
 
 		// A RUNNING execution cannot be unclaimed.
-		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: e.ID, WorkerID: "w2", StartTime: ms(1)})
+		ok, err := setRunning(ctx, s, abaco.ExecutionSetRunningParams{ID: e.ID, WorkerID: "w2", StartTime: ms(1)})
 		require.NoError(t, err)
 		require.True(t, ok)
 		require.NoError(t, s.ExecutionUnclaim(ctx, e.ID, "w2"))
@@ -184,19 +184,19 @@ func TestExecutionSetRunning(t *testing.T) {
 		start := ms(1700000003000)
 
 		// Unclaimed: no worker may start it.
-		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: start})
+		ok, err := setRunning(ctx, s, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: start})
 		require.NoError(t, err)
 		require.False(t, ok)
 
 		_, err = claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
 		require.NoError(t, err)
-		ok, err = s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w2", StartTime: start})
+		ok, err = setRunning(ctx, s, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w2", StartTime: start})
 		require.NoError(t, err)
 		require.False(t, ok, "another worker's claim")
-		ok, err = s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: start})
+		ok, err = setRunning(ctx, s, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: start})
 		require.NoError(t, err)
 		require.True(t, ok)
-		ok, err = s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: start})
+		ok, err = setRunning(ctx, s, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: start})
 		require.NoError(t, err)
 		require.False(t, ok, "already running")
 
@@ -221,7 +221,7 @@ func TestExecutionFinish(t *testing.T) {
 			_, err := claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
 			require.NoError(t, err)
 		}
-		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: ms(1000)})
+		ok, err := setRunning(ctx, s, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: ms(1000)})
 		require.NoError(t, err)
 		require.True(t, ok)
 
@@ -300,7 +300,7 @@ func TestExecutionRequestHalt(t *testing.T) {
 
 		_, err = claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: "w1"})
 		require.NoError(t, err)
-		ok, err := s.ExecutionSetRunning(ctx, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: ms(1)})
+		ok, err := setRunning(ctx, s, abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w1", StartTime: ms(1)})
 		require.NoError(t, err)
 		require.True(t, ok)
 		status, err = s.ExecutionRequestHalt(ctx, "t1", "a", "e000")
@@ -483,6 +483,9 @@ func TestExecutionFinishNext(t *testing.T) {
 			require.NotNil(t, got, "actor %s: the next message goes to the same worker", a.ID)
 			require.Equal(t, a.ID+"2", got.ID)
 			require.Equal(t, "w", got.WorkerID)
+			stored, err := s.ExecutionGet(ctx, "t1", a.ID, a.ID+"2")
+			require.NoError(t, err)
+			require.Equal(t, stored, got, "the claimed execution as stored, every field")
 			l, err := s.LogGet(ctx, a.ID+"1")
 			require.NoError(t, err)
 			require.Equal(t, "log of "+a.ID+"1", l.Text)
@@ -544,5 +547,44 @@ func TestWatchQueue(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("no wake-up for a message inserted by another store")
 		}
+	})
+}
+
+// setRunning moves one execution to RUNNING and reports whether it moved.
+func setRunning(ctx context.Context, s *Store, p abaco.ExecutionSetRunningParams) (bool, error) {
+	n, err := s.ExecutionSetRunning(ctx, p)
+	return n == 1, err
+}
+
+func TestExecutionSetRunningMany(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		createExecutions(t, s, a, "e", 4)
+		for _, w := range []string{"w0", "w1", "w2"} {
+			_, err := claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "a", WorkerID: w})
+			require.NoError(t, err)
+		}
+		n, err := s.ExecutionSetRunning(ctx,
+			abaco.ExecutionSetRunningParams{ID: "e000", WorkerID: "w0", StartTime: ms(1000)},
+			abaco.ExecutionSetRunningParams{ID: "e001", WorkerID: "w9", StartTime: ms(1001)}, // not its claim
+			abaco.ExecutionSetRunningParams{ID: "e002", WorkerID: "w2", StartTime: ms(1002)},
+			abaco.ExecutionSetRunningParams{ID: "e003", WorkerID: "w3", StartTime: ms(1003)}, // unclaimed
+		)
+		require.NoError(t, err)
+		require.Equal(t, 2, n)
+		for id, want := range map[string]struct {
+			status string
+			start  time.Time
+		}{"e000": {abaco.ExecRunning, ms(1000)}, "e001": {abaco.ExecSubmitted, time.Time{}},
+			"e002": {abaco.ExecRunning, ms(1002)}, "e003": {abaco.ExecSubmitted, time.Time{}}} {
+			got, err := s.ExecutionGet(ctx, "t1", "a", id)
+			require.NoError(t, err)
+			require.Equal(t, want.status, got.Status, id)
+			require.Equal(t, want.start, got.StartTime, id)
+		}
+		n, err = s.ExecutionSetRunning(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n)
 	})
 }

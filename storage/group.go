@@ -48,7 +48,7 @@ func newGrouper(s *Store) *grouper {
 	g := &grouper{s: s, grouping: s.dialect == SQLite, ops: make(chan *groupOp), stop: make(chan struct{})}
 	if g.grouping {
 		g.wg.Add(1)
-		go g.run()
+		go serve(&g.wg, g.ops, g.stop, maxGroupOps, g.commit)
 	}
 	return g
 }
@@ -99,15 +99,42 @@ func hand[T any](ctx context.Context, reqs chan<- T, stop <-chan struct{}, r T, 
 	return <-done
 }
 
-func (g *grouper) run() {
-	defer g.wg.Done()
+// A request is what a committer takes from a caller: the caller's context
+// and where its outcome goes.
+type request interface {
+	context() context.Context
+	answer(err error)
+}
+
+func (op *groupOp) context() context.Context { return op.ctx }
+func (op *groupOp) answer(err error)         { op.done <- err }
+
+// serve is a committer: it gathers batches of up to max requests from reqs
+// and commits each, until stop is closed.
+func serve[T any](wg *sync.WaitGroup, reqs <-chan T, stop <-chan struct{}, max int, commit func([]T)) {
+	defer wg.Done()
 	for {
-		group, ok := gather(g.ops, g.stop, maxGroupOps)
+		batch, ok := gather(reqs, stop, max)
 		if !ok {
 			return
 		}
-		g.commit(group)
+		commit(batch)
 	}
+}
+
+// stillWanted answers the requests whose callers gave up before anything
+// was written and returns the others. Once taken, a request runs to its
+// end: a caller that gives up meanwhile must not fail the others' commit.
+func stillWanted[T request](batch []T) []T {
+	live := batch[:0]
+	for _, r := range batch {
+		if err := r.context().Err(); err != nil {
+			r.answer(err)
+			continue
+		}
+		live = append(live, r)
+	}
+	return live
 }
 
 // gather waits for the first request and takes whatever else is already
@@ -135,19 +162,10 @@ func gather[T any](reqs <-chan T, stop <-chan struct{}, max int) ([]T, bool) {
 // commit runs the group in one transaction, or each function alone if that
 // fails.
 func (g *grouper) commit(group []*groupOp) {
-	live := group[:0]
-	for _, op := range group {
-		if err := op.ctx.Err(); err != nil {
-			op.done <- err // its caller gave up before anything was written
-			continue
-		}
-		live = append(live, op)
-	}
+	live := stillWanted(group)
 	if len(live) == 0 {
 		return
 	}
-	// Once taken, an operation runs to its end: a caller that gives up
-	// meanwhile must not fail the others' transaction.
 	ctx := context.Background()
 	if len(live) > 1 && g.together(ctx, live) == nil {
 		for _, op := range live {

@@ -4,22 +4,28 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lib/pq"
 )
 
-// queueChannel is the PostgreSQL notification channel of new executions.
-// Every batch of message inserts notifies it in its own transaction (so at
-// commit, and once per batch however many rows), and each server's
-// scheduler listens: a message taken by one server wakes the schedulers of
-// all the servers sharing the database, not only its own.
-const queueChannel = "abaco_queue"
+// queueChannelOf names the PostgreSQL notification channel of the new
+// executions of the deployment in schema: notifications are per database,
+// and deployments (or test runs) in other schemas of the same database must
+// not wake this one. Every batch of message inserts notifies it in its own
+// transaction (so at commit, and once per batch however many rows), and
+// each server's scheduler listens: a message taken by one server wakes the
+// schedulers of all the servers sharing the schema, not only its own.
+func queueChannelOf(schema string) string {
+	const maxIdentifier = 63 // bytes, PostgreSQL's NAMEDATALEN - 1
+	return truncate("abaco_queue."+schema, maxIdentifier)
+}
 
-// notifyQueue wraps an insert so that its commit also notifies queueChannel,
+// notifyQueue wraps an insert so that its commit also notifies the queue channel,
 // with this store's id as the payload: its own scheduler has been woken
 // by the service already, and WatchQueue passes over its own notifications.
 func (s *Store) notifyQueue(insert string) string {
-	return `WITH inserted AS (` + insert + `) SELECT pg_notify('` + queueChannel + `', '` + s.id + `')`
+	return `WITH inserted AS (` + insert + `) SELECT pg_notify(` + pq.QuoteLiteral(s.queueChannel) + `, '` + s.id + `')`
 }
 
 // WatchQueue returns a channel that receives when executions may have been
@@ -46,7 +52,7 @@ func (s *Store) WatchQueue(ctx context.Context) (<-chan struct{}, error) {
 			wake()
 		}
 	})
-	if err := l.Listen(queueChannel); err != nil {
+	if err := l.Listen(s.queueChannel); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("listen for queued messages: %w", err)
 	}
@@ -64,4 +70,13 @@ func (s *Store) WatchQueue(ctx context.Context) (<-chan struct{}, error) {
 		}
 	}()
 	return out, nil
+}
+
+// truncate cuts s to at most n bytes, at a rune boundary.
+func truncate(s string, n int) string {
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }

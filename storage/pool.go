@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -46,3 +48,30 @@ func withOneRoundTrip(dsn string) string {
 	}
 	return dsn + "?binary_parameters=yes"
 }
+
+// openKeyed opens PostgreSQL connections that never scan a whole table
+// (enable_seqscan off), for the batch statements that find their rows by
+// key from arrays of ids: finishes (finishbatch.go) and RUNNING
+// transitions. A prepared statement keeps the plan it chose after its
+// first runs, and on a young table (a new deployment, the bench) that plan
+// was made when the table was a few pages, where scanning it beats its id
+// index: later, under load and with thousands of rows, each batch scanned
+// the table. A run-time parameter in the URL is set on each connection.
+func openKeyed(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", dsn+"&enable_seqscan=off")
+	if err != nil {
+		return nil, fmt.Errorf("open keyed connections: %w", err)
+	}
+	db.SetMaxIdleConns(keyedConns)
+	db.SetMaxOpenConns(keyedConns)
+	db.SetConnMaxIdleTime(connMaxIdleTime)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open keyed connections: %w", err)
+	}
+	return db, nil
+}
+
+// keyedConns is the size of the keyed pool: the finish committers and the
+// background writer of RUNNING transitions.
+const keyedConns = finishCommitters + 1

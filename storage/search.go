@@ -95,6 +95,28 @@ func (s *Store) searchTable(coll search.Collection) searchTable {
 
 // actorOwner selects the owner of a result's actor, for its links; it is
 // evaluated for the rows of the page only.
+// executionSearchDocOf is the search document of the execution row
+// called row, with the status and final state given as SQL expressions (the
+// new values, in the statement that finishes it). PostgreSQL stores it when
+// an execution becomes final (migration 0012 has the same expression).
+func executionSearchDocOf(row, status, finalState string) string {
+	return `to_tsvector('english', translate(` + row + `.id || ' ' || ` + row + `.actor_id || ' ' || ` +
+		row + `.executor || ' ' || ` + status + ` || ' ' || coalesce(` + row + `.worker_id, '') || ' ' || coalesce(` +
+		finalState + `, ''), '/', ' '))`
+}
+
+// executionSearchDoc is the search document of the execution row x.
+var executionSearchDoc = executionSearchDocOf("x", "x.status", "x.final_state")
+
+// executionsSearched is, on PostgreSQL, the executions with their search
+// documents: stored (and GIN-indexed) for final executions, computed for
+// the unfinished ones, which executions_unfinished finds. Conditions on it
+// reach both parts, so a full-text query uses both indexes.
+var executionsSearched = `(SELECT seq, ` + executionColumns + `, executor_uid, executor_gid, search_doc
+	FROM executions WHERE search_doc IS NOT NULL
+	UNION ALL SELECT seq, ` + qualified("x", executionColumns) + `, x.executor_uid, x.executor_gid, ` + executionSearchDoc + `
+	FROM executions x WHERE x.search_doc IS NULL)`
+
 const actorOwner = `(SELECT a.owner FROM actors a WHERE a.tenant = t.tenant AND a.id = t.actor_id) AS actor_owner`
 
 // column maps a whitelisted field to its column; logs show their text as "logs".
@@ -164,6 +186,9 @@ func (s *Store) newSearchSQL(table searchTable, p abaco.SearchParams, scope []st
 	sq := &searchSQL{postgres: pg, table: table, from: ` FROM ` + table.table + ` t`, where: where}
 	if q.FullText() {
 		if pg {
+			if table.coll == search.Executions {
+				sq.from = ` FROM ` + executionsSearched + ` t`
+			}
 			tsq, tsqArgs := tsQuery(q)
 			where.add(` AND t.search_doc @@ `+tsq, tsqArgs...)
 			sq.rank, sq.rankArgs = `ts_rank(t.search_doc, `+tsq+`) DESC, `, tsqArgs

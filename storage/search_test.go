@@ -273,6 +273,37 @@ func TestSearchFullText(t *testing.T) {
 		require.ElementsMatch(t, []string{"E2", "E4"}, got)
 		got, _ = runSearch(t, s, search.Workers, abaco.SearchParams{}, "search=BUSY")
 		require.Equal(t, []string{"W2"}, got)
+		// Unfinished executions too (PostgreSQL computes their documents),
+		// as they move: queued, claimed, RUNNING, final.
+		got, _ = runSearch(t, s, search.Executions, abaco.SearchParams{}, "search=submitted+E3")
+		require.Equal(t, []string{"E3"}, got)
+		claimed, err := s.ExecutionClaimMany(t.Context(), []abaco.ExecutionClaimParams{{Tenant: "dev", ActorID: "A1", WorkerID: "W1"}})
+		require.NoError(t, err)
+		require.Equal(t, "E3", claimed[0].ID)
+		got, _ = runSearch(t, s, search.Executions, abaco.SearchParams{}, "search=W1")
+		require.Equal(t, []string{"E3"}, got)
+		n, err := s.ExecutionSetRunning(t.Context(), abaco.ExecutionSetRunningParams{ID: "E3", WorkerID: "W1", StartTime: ms(1700000001000)})
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		got, _ = runSearch(t, s, search.Executions, abaco.SearchParams{}, "search=running&exactsearch=W1")
+		require.Equal(t, []string{"E3"}, got)
+		finished, err := s.ExecutionFinish(t.Context(), abaco.ExecutionFinishParams{ID: "E3", Status: abaco.ExecComplete,
+			FinishTime: ms(1700000002000), FinalState: json.RawMessage(`{"ExitCode":0,"Status":"exited"}`)})
+		require.NoError(t, err)
+		require.True(t, finished)
+		got, _ = runSearch(t, s, search.Executions, abaco.SearchParams{}, "search=running")
+		require.Equal(t, []string{}, got)
+		got, _ = runSearch(t, s, search.Executions, abaco.SearchParams{}, "exactsearch=W1&search=complete")
+		require.Equal(t, []string{"E3"}, got)
+		got, total := runSearch(t, s, search.Executions, abaco.SearchParams{}, "search=exited")
+		require.ElementsMatch(t, []string{"E1", "E2", "E3", "E4"}, got)
+		require.Equal(t, 4, total)
+		if s.Dialect() == Postgres { // final executions have their documents stored, by both finish paths
+			var missing int
+			require.NoError(t, s.db.GetContext(t.Context(), &missing, `SELECT COUNT(*) FROM executions
+				WHERE status IN ('COMPLETE', 'ERROR') AND search_doc IS NULL`))
+			require.Zero(t, missing)
+		}
 		// Query syntax in the terms is only text.
 		for _, q := range []string{`search="`, `search=NOT+AND+OR`, `search=*`, `exactsearch=(a`, `search=!!!`, `search=a:b`} {
 			runSearch(t, s, search.Logs, abaco.SearchParams{}, q)

@@ -29,16 +29,20 @@ const (
 
 // Store is an abaco.Store backed by SQLite or PostgreSQL.
 type Store struct {
-	db      *sqlx.DB // reads (and, on PostgreSQL, writes)
-	w       *sqlx.DB // writes: on SQLite one connection (see openWriter)
-	dialect string
-	dsn     string     // as opened (WatchQueue opens its own connection)
-	id      string     // tells this store's queue notifications from others' (notify.go)
-	queries []string   // queryText rebound for the dialect, indexed by query
-	inserts *inserter  // group commit of ExecutionCreate (batch.go)
-	group   *grouper   // group commit of the scheduler's writes (group.go)
-	reads   *stmtCache // prepared statements on db (stmts.go)
-	writes  *stmtCache // prepared statements on w
+	db           *sqlx.DB // reads (and, on PostgreSQL, writes)
+	w            *sqlx.DB // writes: on SQLite one connection (see openWriter)
+	dialect      string
+	dsn          string     // as opened (WatchQueue opens its own connection)
+	id           string     // tells this store's queue notifications from others' (notify.go)
+	queueChannel string     // PostgreSQL: the notification channel of this schema's queue (notify.go)
+	queries      []string   // queryText rebound for the dialect, indexed by query
+	inserts      *inserter  // group commit of ExecutionCreate (batch.go)
+	finishes     *finisher  // batched finishes on PostgreSQL (finishbatch.go)
+	group        *grouper   // group commit of the scheduler's writes (group.go)
+	reads        *stmtCache // prepared statements on db (stmts.go)
+	writes       *stmtCache // prepared statements on w
+	keyed        *sqlx.DB   // PostgreSQL: connections that never scan a table (pool.go)
+	keyedStmts   *stmtCache // prepared statements on keyed
 }
 
 var _ abaco.Store = (*Store)(nil)
@@ -93,8 +97,22 @@ func Open(ctx context.Context, database string) (*Store, error) {
 			s.queries[i] = q.sqlite
 		}
 	}
+	if dialect == Postgres {
+		var schema string
+		if err := db.GetContext(ctx, &schema, `SELECT COALESCE(current_schema(), '')`); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("read the schema: %w", err)
+		}
+		s.queueChannel = queueChannelOf(schema)
+		if s.keyed, err = openKeyed(ctx, dsn); err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.keyedStmts = newStmtCache(s.keyed)
+	}
 	s.reads, s.writes = newStmtCache(s.db), newStmtCache(s.w)
 	s.inserts = newInserter(s)
+	s.finishes = newFinisher(s)
 	s.group = newGrouper(s)
 	return s, nil
 }
@@ -127,8 +145,13 @@ func (s *Store) Dialect() string { return s.dialect }
 func (s *Store) Close() error {
 	s.group.close()
 	s.inserts.close()
+	s.finishes.close()
 	s.reads.close()
 	s.writes.close()
+	if s.keyed != nil {
+		s.keyedStmts.close()
+		s.keyed.Close()
+	}
 	if s.w != s.db {
 		s.w.Close()
 	}

@@ -219,6 +219,14 @@ func bulkLoad(ctx context.Context, d *database, template string, nActors, n int)
 		`INSERT INTO permissions (tenant, kind, resource, username, level)
 		SELECT tenant, 'actor', id, owner, 3 FROM actors WHERE id IN (SELECT id FROM bench_ids)`,
 	}
+	// PostgreSQL stores the search document of a final execution when it
+	// finishes (storage migration 0012): the loaded ones get theirs here.
+	docColumn, doc := "", ""
+	if d.kind == "postgres" {
+		docColumn = ", search_doc"
+		doc = `, to_tsvector('english', translate('e' || CAST(n.i AS TEXT) || ' ' || b.id || ' ' || e.executor ||
+			' COMPLETE  {}', '/', ' '))`
+	}
 	for lo := 0; lo < n; lo += 100000 {
 		hi := min(n, lo+100000) - 1
 		rng := fmt.Sprintf(" AND n.i BETWEEN %d AND %d", lo, hi)
@@ -226,10 +234,10 @@ func bulkLoad(ctx context.Context, d *database, template string, nActors, n int)
 		join := ` AND b.i = 1 + n.i % ` + strconv.Itoa(nActors-1)
 		stmts = append(stmts,
 			`INSERT INTO executions (id, tenant, actor_id, executor, username, status, message, content_type, env,
-				api_server, message_received_time, start_time, finish_time, runtime, cpu, io, exit_code, final_state)
+				api_server, message_received_time, start_time, finish_time, runtime, cpu, io, exit_code, final_state`+docColumn+`)
 			SELECT 'e' || CAST(n.i AS TEXT), e.tenant, `+actor+`, e.executor, e.username, 'COMPLETE', e.message,
 				e.content_type, e.env, e.api_server, e.message_received_time + n.i, e.message_received_time + n.i + 5,
-				e.message_received_time + n.i + 105, 0, 1000000, 0, 0, '{}'
+				e.message_received_time + n.i + 105, 0, 1000000, 0, 0, '{}'`+doc+`
 			FROM executions e, bench_numbers n, bench_ids b WHERE e.actor_id = `+t+join+rng,
 			`INSERT INTO logs (execution_id, tenant, actor_id, text, expires_at)
 			SELECT 'e' || CAST(n.i AS TEXT), e.tenant, `+actor+`,

@@ -1,0 +1,96 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/abaco-hpc/abaco"
+)
+
+// TestConcurrentFinishNext: workers of several actors finish and carry on
+// at once (on PostgreSQL their finishes are batched into shared statements):
+// every execution runs exactly once, each worker takes its actor's queue
+// in order, and every finish stores its outcome and log.
+func TestConcurrentFinishNext(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		const actors, workers, perActor = 3, 4, 40
+		var refs []*abaco.Actor
+		for i := range actors {
+			a := createActor(t, s, "t1", fmt.Sprintf("A%d", i))
+			createExecutions(t, s, a, a.ID+"-", perActor)
+			refs = append(refs, a)
+		}
+		var mu sync.Mutex
+		ran := map[string]string{} // execution id → worker
+		var wg sync.WaitGroup
+		for _, a := range refs {
+			for w := range workers {
+				worker := fmt.Sprintf("%s-w%d", a.ID, w)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					next := &abaco.ExecutionClaimParams{Tenant: "t1", ActorID: a.ID, WorkerID: worker}
+					e, err := claimNext(ctx, s, *next)
+					last := ""
+					for err == nil && e != nil {
+						require.Equal(t, worker, e.WorkerID)
+						require.Greater(t, e.ID, last, "an actor's queue is taken in order")
+						last = e.ID
+						mu.Lock()
+						if other, dup := ran[e.ID]; dup {
+							t.Errorf("%s ran twice: %s and %s", e.ID, other, worker)
+						}
+						ran[e.ID] = worker
+						mu.Unlock()
+						code := 0
+						var finished bool
+						finished, e, err = s.ExecutionFinishNext(ctx, abaco.ExecutionFinishParams{
+							ID: e.ID, Status: abaco.ExecComplete, StartTime: ms(1000), FinishTime: ms(2000),
+							Runtime: 1, CPU: 5, IO: 6, ExitCode: &code, FinalState: json.RawMessage(`{"ExitCode":0}`),
+							Log: &abaco.Log{ExecutionID: e.ID, Tenant: "t1", ActorID: a.ID, Text: "log of " + e.ID},
+						}, next)
+						require.True(t, finished)
+					}
+					if err != nil && err != abaco.ErrNotFound {
+						t.Error(err)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		require.Len(t, ran, actors*perActor)
+		for id := range ran {
+			var a string
+			fmt.Sscanf(id, "%2s", &a)
+			e, err := s.ExecutionGet(ctx, "t1", a, id)
+			require.NoError(t, err)
+			require.Equal(t, abaco.ExecComplete, e.Status)
+			require.Equal(t, ms(2000), e.FinishTime)
+			require.Equal(t, ran[id], e.WorkerID)
+			l, err := s.LogGet(ctx, id)
+			require.NoError(t, err)
+			require.Equal(t, "log of "+id, l.Text)
+		}
+	})
+}
+
+// TestKeyedConnectionsNeverScan: the connections of the batch statements
+// have sequential scans off (pool.go, openKeyed).
+func TestKeyedConnectionsNeverScan(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		if s.Dialect() != Postgres {
+			require.Nil(t, s.keyed)
+			return
+		}
+		var setting string
+		require.NoError(t, s.keyed.GetContext(t.Context(), &setting, `SHOW enable_seqscan`))
+		require.Equal(t, "off", setting)
+		require.NoError(t, s.db.GetContext(t.Context(), &setting, `SHOW enable_seqscan`))
+		require.Equal(t, "on", setting, "other queries plan as usual")
+	})
+}
