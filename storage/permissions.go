@@ -50,9 +50,6 @@ const readableActorIDs = `SELECT o.id FROM actors o WHERE o.tenant = ? AND o.own
 		AND NOT EXISTS (SELECT 1 FROM permissions x WHERE x.tenant = w.tenant AND x.kind = 'actor'
 			AND x.resource = w.resource AND x.username = ?)`
 
-// qReadableActorIDs runs readableActorIDs alone.
-var qReadableActorIDs = newQuery(readableActorIDs)
-
 // readableArgs are readableActorIDs' arguments.
 func readableArgs(tenant, user string) []any {
 	return []any{tenant, user, tenant, user, tenant, user}

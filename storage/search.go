@@ -272,12 +272,13 @@ func (sl scopedLogs) count() (string, []any) {
 }
 
 // newestPage reads the page back from logs, and checks its rows against
-// the caller's tenant and actors once more.
+// the caller's tenant and actors once more. The count is a query of its
+// own: FTS5 walks the matches newest first and stops at the page's end,
+// whereas a window count over the same query had SQLite store every match.
 func (sl scopedLogs) newestPage(q *search.Query) (string, []any) {
 	t := searchTables[search.Logs]
-	sql := `SELECT ` + t.columns + `, k.search_total FROM (SELECT logs_fts.rowid AS k0,
-		COUNT(*) OVER () AS search_total FROM logs_fts WHERE logs_fts MATCH ?
-		ORDER BY logs_fts.rowid DESC LIMIT ? OFFSET ?) k
+	sql := `SELECT ` + t.columns + ` FROM (SELECT logs_fts.rowid AS k0 FROM logs_fts
+		WHERE logs_fts MATCH ? ORDER BY logs_fts.rowid DESC LIMIT ? OFFSET ?) k
 		JOIN logs t ON t.rowid = k.k0
 		WHERE t.tenant = ? AND t.actor_id IN (` + readableActorIDs + `)
 		ORDER BY t.rowid DESC`
@@ -356,40 +357,77 @@ func ftsRank(table searchTable) string {
 }
 
 // logScopeToken is the scope token of an actor's logs in the SQLite logs
-// index; migration 0009's triggers compute the same text in SQL
+// index; migration 0010's triggers compute the same text in SQL
 // ('a' || hex(tenant) || 'x' || hex(actor_id) || 'x0').
 func logScopeToken(tenant, actorID string) string {
-	return "a" + strings.ToUpper(hex.EncodeToString([]byte(tenant))) + "x" +
-		strings.ToUpper(hex.EncodeToString([]byte(actorID))) + "x0"
+	return "a" + scopeHex(tenant, actorID)
 }
 
-// maxScopeActors is the number of readable actors up to which a log search
-// on SQLite is scoped in the index. FTS5 merges the actors' token lists one
-// by one: with 100 actors the scope answers a term found in every one of a
-// million logs in about 15 ms, with 1,000 it is slower than reading the
-// matches' logs.
+// logOwnerToken is the scope token of the logs of all the actors an owner
+// owns in the SQLite logs index; migration 0010's triggers compute the same
+// text in SQL ('o' || hex(tenant) || 'x' || hex(owner) || 'x0').
+func logOwnerToken(tenant, owner string) string {
+	return "o" + scopeHex(tenant, owner)
+}
+
+func scopeHex(tenant, name string) string {
+	return strings.ToUpper(hex.EncodeToString([]byte(tenant))) + "x" +
+		strings.ToUpper(hex.EncodeToString([]byte(name))) + "x0"
+}
+
+// maxScopeActors is the number of readable actors besides the caller's own
+// up to which a log search on SQLite is scoped in the index. FTS5 merges
+// the tokens' lists by visiting every list for each match: with 100 actors
+// the scope answers a term found in every one of a million logs in about
+// 15 ms, with 1,000 it is slower than reading the matches' logs.
 const maxScopeActors = 200
 
+// qReadableActorsOwned lists the actors the caller may read (readableActorIDs)
+// and whether the caller owns each.
+var qReadableActorsOwned = newQuery(`SELECT r.id, EXISTS (SELECT 1 FROM actors a
+	WHERE a.tenant = ? AND a.id = r.id AND a.owner = ?) AS owned FROM (` + readableActorIDs + `) r`)
+
 // ftsScope returns the scope tokens of a full-text search of logs on
-// SQLite: one per actor the caller may read (only p.ActorID's, if set and
-// readable); nil when the search is not scoped (another collection,
-// PostgreSQL, or more than maxScopeActors actors).
+// SQLite: the caller's owner token, which stands for every actor the caller
+// owns (all readable by their owner), and one token per other actor the
+// caller may read; only p.ActorID's, if set and readable. It returns nil
+// when the search is not scoped (another collection, PostgreSQL, or more
+// than maxScopeActors other actors) and an empty scope when the caller reads
+// no actor (or not p.ActorID).
 func (s *Store) ftsScope(ctx context.Context, table searchTable, p abaco.SearchParams) ([]string, error) {
 	if s.dialect != SQLite || table.coll != search.Logs || !p.Query.FullText() {
 		return nil, nil
 	}
-	var ids []string
-	if err := s.db.SelectContext(ctx, &ids, s.sql(qReadableActorIDs), readableArgs(p.Tenant, p.User)...); err != nil {
+	var rows []struct {
+		ID    string `db:"id"`
+		Owned bool   `db:"owned"`
+	}
+	args := append([]any{p.Tenant, p.User}, readableArgs(p.Tenant, p.User)...)
+	if err := s.db.SelectContext(ctx, &rows, s.sql(qReadableActorsOwned), args...); err != nil {
 		return nil, err
 	}
-	if len(ids) > maxScopeActors && p.ActorID == "" {
+	scope := []string{}
+	if p.ActorID != "" {
+		for _, r := range rows {
+			if r.ID == p.ActorID {
+				scope = append(scope, logScopeToken(p.Tenant, r.ID))
+			}
+		}
+		return scope, nil
+	}
+	owned := false
+	for _, r := range rows {
+		if r.Owned {
+			owned = true
+		} else {
+			scope = append(scope, logScopeToken(p.Tenant, r.ID))
+		}
+	}
+	if len(scope) > maxScopeActors {
 		return nil, nil
 	}
-	scope := []string{}
-	for _, id := range ids {
-		if p.ActorID == "" || id == p.ActorID {
-			scope = append(scope, logScopeToken(p.Tenant, id))
-		}
+	if owned {
+		scope = append(scope, logOwnerToken(p.Tenant, p.User))
 	}
 	return scope, nil
 }
@@ -424,7 +462,8 @@ func (s *Store) searchPage(ctx context.Context, coll search.Collection, p abaco.
 	}
 	type query func() (string, []any)
 	count, newest := sq.count, query(func() (string, []any) { return sq.newestPage(q) })
-	if scope != nil && len(q.Filters) == 0 && p.ExecutionID == "" {
+	scoped := scope != nil && len(q.Filters) == 0 && p.ExecutionID == ""
+	if scoped {
 		sl := scopedLogs{match: ftsMatch(table, q, scope), p: p}
 		count, newest = sl.count, func() (string, []any) { return sl.newestPage(q) }
 	}
@@ -453,10 +492,22 @@ func (s *Store) searchPage(ctx context.Context, coll search.Collection, p abaco.
 	if q.Limit == 0 {
 		return getCount()
 	}
-	if err := run(newest, dest); err != nil {
-		return 0, err
+	var n int
+	if scoped {
+		// The count first, then the page newest first (see
+		// scopedLogs.newestPage) unless few enough match to rank them.
+		if n, err = getCount(); err != nil || n <= q.Skip {
+			return n, err
+		}
+		if n > rankLimit {
+			return n, run(newest, dest)
+		}
+	} else {
+		if err := run(newest, dest); err != nil {
+			return 0, err
+		}
+		n = total()
 	}
-	n := total()
 	switch {
 	case n < 0 && q.Skip == 0:
 		return 0, nil

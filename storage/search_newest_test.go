@@ -89,8 +89,9 @@ func TestSearchFullTextNewestFirst(t *testing.T) {
 	})
 }
 
-// TestSearchFullTextManyActors: a user who may read more actors than the
-// SQLite index is scoped to gets the same answers by the other path.
+// TestSearchFullTextManyActors: a user who may read more actors of other
+// owners than the SQLite index is scoped to gets the same answers by the
+// other path; one who owns as many is scoped by owner.
 func TestSearchFullTextManyActors(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := t.Context()
@@ -98,15 +99,60 @@ func TestSearchFullTextManyActors(t *testing.T) {
 			a := newActor("dev", fmt.Sprintf("C%03d", i))
 			a.Owner = "carol"
 			require.NoError(t, s.ActorCreate(ctx, a))
+			require.NoError(t, s.PermissionSet(ctx, abaco.PermissionRow{Tenant: "dev", Kind: abaco.KindActor, Resource: a.ID, User: "dave", Level: abaco.LevelRead}))
 		}
 		insertLogs(t, s, "dev", "C000", 0, 600, "words")
 		insertLogs(t, s, "dev", "C204", 600, 600, "words")
 		insertLogs(t, s, "dev", "X", 1200, 10, "words") // no such actor
-		ids, total := runSearch(t, s, search.Logs, abaco.SearchParams{User: "carol"}, "search=words&limit=2")
-		require.Equal(t, 1200, total)
-		require.Equal(t, []string{"L01199", "L01198"}, ids)
-		_, total = runSearch(t, s, search.Logs, abaco.SearchParams{User: "alice"}, "search=words")
+		for _, user := range []string{"carol", "dave"} {
+			ids, total := runSearch(t, s, search.Logs, abaco.SearchParams{User: user}, "search=words&limit=2")
+			require.Equal(t, 1200, total, user)
+			require.Equal(t, []string{"L01199", "L01198"}, ids, user)
+		}
+		_, total := runSearch(t, s, search.Logs, abaco.SearchParams{User: "alice"}, "search=words")
 		require.Equal(t, 0, total)
+	})
+}
+
+// TestSearchFullTextScopeTokens: a log search finds the logs of the actors
+// the caller owns, is shared or that are shared with everyone, whatever
+// the logs say: text that spells another user's or actor's scope token in
+// the SQLite index (storage/search.go) counts for nothing.
+func TestSearchFullTextScopeTokens(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		createActor(t, s, "dev", "A1") // alice's
+		for _, id := range []string{"B1", "B2", "B3"} {
+			a := newActor("dev", id)
+			a.Owner = "bob"
+			require.NoError(t, s.ActorCreate(ctx, a))
+		}
+		require.NoError(t, s.PermissionSet(ctx, abaco.PermissionRow{Tenant: "dev", Kind: abaco.KindActor, Resource: "B1", User: "alice", Level: abaco.LevelRead}))
+		require.NoError(t, s.PermissionSet(ctx, abaco.PermissionRow{Tenant: "dev", Kind: abaco.KindActor, Resource: "B3", User: abaco.WorldUser, Level: abaco.LevelRead}))
+		forged := "words " + logOwnerToken("dev", "alice") + " " + logScopeToken("dev", "A1")
+		insertLogs(t, s, "dev", "A1", 0, 3, "words")
+		insertLogs(t, s, "dev", "B1", 3, 4, "words")
+		insertLogs(t, s, "dev", "B2", 7, 5, forged)
+		insertLogs(t, s, "dev", "B3", 12, 6, "words")
+		ids, total := runSearch(t, s, search.Logs, abaco.SearchParams{}, "search=words&limit=100")
+		require.Equal(t, 3+4+6, total)
+		require.Len(t, ids, 3+4+6)
+		require.NotContains(t, ids, "L00007")
+		_, total = runSearch(t, s, search.Logs, abaco.SearchParams{User: "bob"}, "search=words")
+		require.Equal(t, 4+5+6, total)
+		// The tokens are not words of the text.
+		_, total = runSearch(t, s, search.Logs, abaco.SearchParams{User: "bob"}, "search="+logOwnerToken("dev", "bob"))
+		require.Equal(t, 0, total)
+		ids, total = runSearch(t, s, search.Logs, abaco.SearchParams{User: "bob"}, "search="+logOwnerToken("dev", "alice"))
+		require.Equal(t, 5, total)
+		require.Len(t, ids, 5)
+		// A log replaced, and an actor deleted, leave the index.
+		require.NoError(t, s.LogPut(ctx, &abaco.Log{ExecutionID: "L00003", Tenant: "dev", ActorID: "B1", Text: "replaced text"}))
+		require.NoError(t, s.ActorDelete(ctx, "dev", "B3"))
+		_, total = runSearch(t, s, search.Logs, abaco.SearchParams{}, "search=words")
+		require.Equal(t, 3+3, total)
+		_, total = runSearch(t, s, search.Logs, abaco.SearchParams{}, "search=replaced")
+		require.Equal(t, 1, total)
 	})
 }
 
