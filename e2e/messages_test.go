@@ -101,6 +101,52 @@ func TestMessageKinds(t *testing.T) {
 	})
 }
 
+// TestResultsOfAWorkersRun: the executions one worker runs back to back
+// (a stateful actor's queue) share its results socket: each gets exactly
+// the results its own container sent, and a binary message among them
+// arrives whole.
+func TestResultsOfAWorkersRun(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *server) {
+		tok := s.token("jdoe")
+		id := s.createActor(tok, map[string]any{"image": "abacosamples/test", "stateless": false})
+		first := s.message(tok, id, "message=a", "RESULTS=1", "SLEEP=1") // the others queue behind it
+		second := s.message(tok, id, "message=b", "RESULTS=3")
+		data := make([]byte, 100_000)
+		rand.Read(data)
+		sum := sha256.Sum256(data)
+		r := s.do("POST", "/v3/actors/"+id+"/messages", tok, "application/octet-stream", data)
+		require.Equal(t, 200, r.Code, "%s", r.Body)
+		binary := r.result(t)["execution_id"].(string)
+		last := s.message(tok, id, "message=d", "RESULTS=2")
+		streamed := s.message(tok, id, "message=e", "RESULTS=1", "SLEEP=4")
+		for eid, want := range map[string][]string{
+			first:  {"result-1"},
+			second: {"result-1", "result-2", "result-3"},
+			binary: {hex.EncodeToString(sum[:])},
+			last:   {"result-1", "result-2"},
+		} {
+			s.waitExecution(tok, id, eid, "COMPLETE")
+			for _, body := range append(want, "") {
+				r := s.do("GET", "/v3/actors/"+id+"/executions/"+eid+"/results", tok, "", nil)
+				require.Equal(t, 200, r.Code)
+				require.Equal(t, body, string(r.Body), "execution %s", eid)
+			}
+		}
+		// A result is readable as soon as it is sent, while the container runs.
+		s.waitExecution(tok, id, streamed, "RUNNING")
+		require.Eventually(t, func() bool {
+			r := s.do("GET", "/v3/actors/"+id+"/executions/"+streamed+"/results", tok, "", nil)
+			return string(r.Body) == "result-1"
+		}, 10*time.Second, 50*time.Millisecond)
+		require.Equal(t, "RUNNING", s.execution(tok, id, streamed)["status"])
+		workers := map[any]bool{}
+		for _, eid := range []string{first, second, binary, last, streamed} {
+			workers[s.execution(tok, id, eid)["worker_id"]] = true
+		}
+		require.Len(t, workers, 1, "one worker ran them all")
+	})
+}
+
 // TestSynchronousMessages: the reply is the first result if there is one,
 // else the logs.
 func TestSynchronousMessages(t *testing.T) {

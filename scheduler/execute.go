@@ -20,6 +20,7 @@ type run struct {
 	worker   *abaco.Worker
 	epoch    uint64           // the actor's slots epoch when dispatched
 	next     *abaco.Execution // claimed by the worker as it finished this one
+	ipc      *ipc             // the worker's results socket, passed along with next
 	halt     chan struct{}
 	haltOnce sync.Once
 }
@@ -83,9 +84,9 @@ func (s *Local) work(ctx context.Context, r *run, found *runtimes.Handle, state 
 		snap := s.snapshot(r.worker)
 		s.mu.Unlock()
 		s.saveWorkerLater(snap)
-		epoch := r.epoch // the actor as dispatched: a change meanwhile ends the chain
+		epoch, kept := r.epoch, r.ipc // the actor as dispatched: a change meanwhile ends the chain
 		r = s.track(r.actor, next, r.worker)
-		r.epoch = epoch
+		r.epoch, r.ipc = epoch, kept
 		s.execute(ctx, r, nil, "")
 	}
 }
@@ -108,12 +109,17 @@ func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, sta
 		}
 		s.recordExecutorIDs(ctx, a, e, ra)
 	}
-	p, err := openIPC(s.opts.RunDir, e.ID, e.Message, fresh && e.ContentType == abaco.ContentBinary)
+	p, err := openIPC(s.opts.RunDir, r.worker.ID, e.ID, r.ipc, e.Message, fresh && e.ContentType == abaco.ContentBinary)
 	if err != nil {
 		s.startFailed(ctx, r, found, err)
 		return
 	}
-	defer p.Close()
+	r.ipc = p
+	defer func() {
+		if r.next == nil { // else the socket serves the worker's next execution (work)
+			p.Close()
+		}
+	}()
 
 	var h runtimes.Handle
 	if found != nil {
@@ -408,8 +414,12 @@ func (s *Local) finalize(ctx context.Context, r *run, h runtimes.Handle, p *ipc,
 	if err := s.rt.Remove(ctx, h); err != nil && !errors.Is(err, runtimes.ErrNotFound) {
 		s.log.Warn("remove container", "execution", e.ID, "err", err)
 	}
-	p.Close()
-	p.Remove()
+	p.closeFIFO()
+	p.removeFIFO()
+	if r.next == nil {
+		p.Close()
+		p.Remove()
+	}
 }
 
 func derefInt(p *int) any {
