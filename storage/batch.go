@@ -52,7 +52,7 @@ func newInserter(s *Store) *inserter {
 		}
 		q := `INSERT INTO executions (` + executionColumns + `) VALUES ` + values
 		if s.dialect == Postgres {
-			q = sqlx.Rebind(sqlx.DOLLAR, s.notifyQueue(q))
+			q = sqlx.Rebind(sqlx.DOLLAR, q)
 		}
 		in.stmts = append(in.stmts, q)
 	}
@@ -93,6 +93,7 @@ func (in *inserter) commit(batch []*insertRequest) {
 			_, err = insert.ExecContext(ctx, args...)
 		}
 		if err == nil {
+			in.s.notifier.queued()
 			for _, r := range live {
 				r.done <- nil
 			}
@@ -101,6 +102,9 @@ func (in *inserter) commit(batch []*insertRequest) {
 	}
 	for _, r := range live {
 		_, err := in.s.w.ExecContext(ctx, in.stmts[0], r.values...)
+		if err == nil {
+			in.s.notifier.queued()
+		}
 		r.done <- err
 	}
 }

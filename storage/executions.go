@@ -68,6 +68,24 @@ var (
 		SET worker_id = (?::jsonb) ->> (SELECT COUNT(*) FROM picked p WHERE p.seq < e.seq)::int
 		WHERE e.seq IN (SELECT seq FROM picked)
 		RETURNING `+qualified("e", executionColumns))
+	// PostgreSQL: ExecutionClaimMany in one statement (on the keyed
+	// connections, pool.go): per actor, its k oldest unclaimed executions
+	// for the k workers given (parallel arrays), in the order given.
+	qExecutionClaimMany = newDialectQuery(``, `WITH w AS (
+			SELECT w.worker_id, w.tenant, w.actor_id,
+				row_number() OVER (PARTITION BY w.tenant, w.actor_id ORDER BY w.ord) AS rn
+			FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS w(worker_id, tenant, actor_id, ord)),
+		k AS (SELECT tenant, actor_id, COUNT(*) AS n FROM w GROUP BY 1, 2),
+		p AS (SELECT x.seq, k.tenant, k.actor_id,
+				row_number() OVER (PARTITION BY k.tenant, k.actor_id ORDER BY x.seq) AS rn
+			FROM k CROSS JOIN LATERAL (SELECT q.seq FROM executions q
+				WHERE q.tenant = k.tenant AND q.actor_id = k.actor_id AND q.status = 'SUBMITTED'
+					AND q.worker_id IS NULL
+				ORDER BY q.seq LIMIT k.n FOR UPDATE SKIP LOCKED) x)
+		UPDATE executions e SET worker_id = w.worker_id
+		FROM p JOIN w ON w.tenant = p.tenant AND w.actor_id = p.actor_id AND w.rn = p.rn
+		WHERE e.seq = p.seq
+		RETURNING `+qualified("e", executionColumns))
 	qExecutionQueues = newQuery(`SELECT ` + qualified("a", actorColumns) + `, q.pending
 		FROM (SELECT tenant, actor_id, COUNT(*) AS pending FROM executions
 			WHERE status = 'SUBMITTED' AND worker_id IS NULL GROUP BY tenant, actor_id) q
@@ -188,11 +206,35 @@ func (s *Store) ExecutionDeletePending(ctx context.Context, tenant, actorID stri
 	return n, nil
 }
 
-// ExecutionClaimMany makes the claims of ps in one (group) transaction,
-// one statement per actor: each actor's oldest unclaimed executions go to
-// its workers in the order given. The i-th result is what ps[i]'s worker
-// got, nil when its actor's queue ran out.
+// ExecutionClaimMany makes the claims of ps at once (one statement on
+// PostgreSQL, one group transaction on SQLite): each actor's oldest
+// unclaimed executions go to its workers in the order given. The i-th
+// result is what ps[i]'s worker got, nil when its actor's queue ran out.
 func (s *Store) ExecutionClaimMany(ctx context.Context, ps []abaco.ExecutionClaimParams) ([]*abaco.Execution, error) {
+	var claimed []*abaco.Execution
+	var err error
+	if s.dialect == Postgres {
+		claimed, err = s.claimAtOnce(ctx, ps)
+	} else {
+		claimed, err = s.claimGrouped(ctx, ps)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim executions: %w", err)
+	}
+	got := make(map[string]*abaco.Execution, len(claimed)) // by worker id
+	for _, e := range claimed {
+		got[e.WorkerID] = e
+	}
+	out := make([]*abaco.Execution, len(ps))
+	for i, p := range ps {
+		out[i] = got[p.WorkerID]
+	}
+	return out, nil
+}
+
+// claimGrouped makes the claims in one group transaction (SQLite), one
+// statement per actor.
+func (s *Store) claimGrouped(ctx context.Context, ps []abaco.ExecutionClaimParams) ([]*abaco.Execution, error) {
 	var byActor []abaco.ActorRef
 	workers := map[abaco.ActorRef][]string{}
 	for _, p := range ps {
@@ -202,28 +244,43 @@ func (s *Store) ExecutionClaimMany(ctx context.Context, ps []abaco.ExecutionClai
 		}
 		workers[ref] = append(workers[ref], p.WorkerID)
 	}
-	got := map[string]*abaco.Execution{} // by worker id
+	var claimed []*abaco.Execution
 	err := s.group.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		clear(got)
+		claimed = claimed[:0]
 		for _, ref := range byActor {
 			es, err := s.claimTx(ctx, tx, ref.Tenant, ref.ActorID, workers[ref])
 			if err != nil {
 				return err
 			}
-			for _, e := range es {
-				got[e.WorkerID] = e
-			}
+			claimed = append(claimed, es...)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("claim executions: %w", err)
-	}
-	out := make([]*abaco.Execution, len(ps))
+	return claimed, err
+}
+
+// claimAtOnce runs qExecutionClaimMany (PostgreSQL): one statement, one
+// round trip, no BEGIN and COMMIT of their own.
+func (s *Store) claimAtOnce(ctx context.Context, ps []abaco.ExecutionClaimParams) ([]*abaco.Execution, error) {
+	workers, tenants, actors := make([]string, len(ps)), make([]string, len(ps)), make([]string, len(ps))
 	for i, p := range ps {
-		out[i] = got[p.WorkerID]
+		workers[i], tenants[i], actors[i] = p.WorkerID, p.Tenant, p.ActorID
 	}
-	return out, nil
+	claim, err := s.keyedStmts.get(ctx, s.sql(qExecutionClaimMany))
+	if err != nil {
+		return nil, err
+	}
+	var rows []executionRow
+	if err := claim.SelectContext(ctx, &rows, pq.Array(workers), pq.Array(tenants), pq.Array(actors)); err != nil {
+		return nil, err
+	}
+	es := make([]*abaco.Execution, len(rows))
+	for i := range rows {
+		if es[i], err = rows[i].execution(); err != nil {
+			return nil, err
+		}
+	}
+	return es, nil
 }
 
 // claimTx gives the actor's oldest unclaimed executions to workers, one

@@ -12,20 +12,84 @@ import (
 // queueChannelOf names the PostgreSQL notification channel of the new
 // executions of the deployment in schema: notifications are per database,
 // and deployments (or test runs) in other schemas of the same database must
-// not wake this one. Every batch of message inserts notifies it in its own
-// transaction (so at commit, and once per batch however many rows), and
-// each server's scheduler listens: a message taken by one server wakes the
-// schedulers of all the servers sharing the schema, not only its own.
+// not wake this one. Each server's scheduler listens, so a message taken by
+// one server wakes the schedulers of all the servers sharing the schema,
+// not only its own.
 func queueChannelOf(schema string) string {
 	const maxIdentifier = 63 // bytes, PostgreSQL's NAMEDATALEN - 1
 	return truncate("abaco_queue."+schema, maxIdentifier)
 }
 
-// notifyQueue wraps an insert so that its commit also notifies the queue channel,
-// with this store's id as the payload: its own scheduler has been woken
-// by the service already, and WatchQueue passes over its own notifications.
-func (s *Store) notifyQueue(insert string) string {
-	return `WITH inserted AS (` + insert + `) SELECT pg_notify(` + pq.QuoteLiteral(s.queueChannel) + `, '` + s.id + `')`
+// notifyInterval is the least time between two notifications of one
+// server: other servers learn of its messages at most this much later.
+const notifyInterval = 5 * time.Millisecond
+
+// queueNotifier notifies the queue channel after message inserts commit,
+// with this store's id as the payload (its own scheduler has been woken by
+// the service already, and WatchQueue passes over its own notifications),
+// at most once per notifyInterval however many inserts committed. A NOTIFY
+// inside the inserting transaction took PostgreSQL's notification lock
+// until the end of its commit, WAL flush included: every batch of inserts
+// of every server waited for the one before it (the commonest wait in the
+// dispatch bench). If the server stops between an insert and its
+// notification, other servers find the message by their sweep.
+type queueNotifier struct {
+	s    *Store
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newQueueNotifier(s *Store) *queueNotifier {
+	n := &queueNotifier{s: s, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go n.run()
+	return n
+}
+
+// queued says that inserts committed (nil: SQLite, nothing to tell).
+func (n *queueNotifier) queued() {
+	if n == nil {
+		return
+	}
+	select {
+	case n.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (n *queueNotifier) run() {
+	defer close(n.done)
+	for {
+		select {
+		case <-n.stop:
+			select {
+			case <-n.kick: // inserted before the store closed
+				n.notify()
+			default:
+			}
+			return
+		case <-n.kick:
+		}
+		n.notify()
+		select {
+		case <-n.stop:
+		case <-time.After(notifyInterval):
+		}
+	}
+}
+
+// notify sends one notification; one that fails is left to the other
+// servers' sweeps.
+func (n *queueNotifier) notify() {
+	n.s.db.ExecContext(context.Background(), `SELECT pg_notify($1, $2)`, n.s.queueChannel, n.s.id)
+}
+
+func (n *queueNotifier) close() {
+	if n == nil {
+		return
+	}
+	close(n.stop)
+	<-n.done
 }
 
 // WatchQueue returns a channel that receives when executions may have been

@@ -51,8 +51,8 @@ func withOneRoundTrip(dsn string) string {
 
 // openKeyed opens PostgreSQL connections that never scan a whole table
 // (enable_seqscan off), for the batch statements that find their rows by
-// key from arrays of ids: finishes (finishbatch.go) and RUNNING
-// transitions. A prepared statement keeps the plan it chose after its
+// key from arrays of ids: finishes (finishbatch.go), RUNNING transitions
+// and the dispatcher's claims. A prepared statement keeps the plan it chose after its
 // first runs, and on a young table (a new deployment, the bench) that plan
 // was made when the table was a few pages, where scanning it beats its id
 // index: later, under load and with thousands of rows, each batch scanned
@@ -72,6 +72,6 @@ func openKeyed(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	return db, nil
 }
 
-// keyedConns is the size of the keyed pool: the finish committers and the
-// background writer of RUNNING transitions.
-const keyedConns = finishCommitters + 1
+// keyedConns is the size of the keyed pool: the finish committers, the
+// background writer of RUNNING transitions and the dispatcher's claims.
+const keyedConns = finishCommitters + 2

@@ -32,17 +32,18 @@ type Store struct {
 	db           *sqlx.DB // reads (and, on PostgreSQL, writes)
 	w            *sqlx.DB // writes: on SQLite one connection (see openWriter)
 	dialect      string
-	dsn          string     // as opened (WatchQueue opens its own connection)
-	id           string     // tells this store's queue notifications from others' (notify.go)
-	queueChannel string     // PostgreSQL: the notification channel of this schema's queue (notify.go)
-	queries      []string   // queryText rebound for the dialect, indexed by query
-	inserts      *inserter  // group commit of ExecutionCreate (batch.go)
-	finishes     *finisher  // batched finishes on PostgreSQL (finishbatch.go)
-	group        *grouper   // group commit of the scheduler's writes (group.go)
-	reads        *stmtCache // prepared statements on db (stmts.go)
-	writes       *stmtCache // prepared statements on w
-	keyed        *sqlx.DB   // PostgreSQL: connections that never scan a table (pool.go)
-	keyedStmts   *stmtCache // prepared statements on keyed
+	dsn          string         // as opened (WatchQueue opens its own connection)
+	id           string         // tells this store's queue notifications from others' (notify.go)
+	queueChannel string         // PostgreSQL: the notification channel of this schema's queue (notify.go)
+	queries      []string       // queryText rebound for the dialect, indexed by query
+	inserts      *inserter      // group commit of ExecutionCreate (batch.go)
+	finishes     *finisher      // batched finishes on PostgreSQL (finishbatch.go)
+	group        *grouper       // group commit of the scheduler's writes (group.go)
+	reads        *stmtCache     // prepared statements on db (stmts.go)
+	writes       *stmtCache     // prepared statements on w
+	keyed        *sqlx.DB       // PostgreSQL: connections that never scan a table (pool.go)
+	keyedStmts   *stmtCache     // prepared statements on keyed
+	notifier     *queueNotifier // PostgreSQL: notifies other servers of inserts (notify.go)
 }
 
 var _ abaco.Store = (*Store)(nil)
@@ -109,6 +110,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 			return nil, err
 		}
 		s.keyedStmts = newStmtCache(s.keyed)
+		s.notifier = newQueueNotifier(s)
 	}
 	s.reads, s.writes = newStmtCache(s.db), newStmtCache(s.w)
 	s.inserts = newInserter(s)
@@ -145,6 +147,7 @@ func (s *Store) Dialect() string { return s.dialect }
 func (s *Store) Close() error {
 	s.group.close()
 	s.inserts.close()
+	s.notifier.close()
 	s.finishes.close()
 	s.reads.close()
 	s.writes.close()
