@@ -274,8 +274,14 @@ func (s *Store) claimAtOnce(ctx context.Context, ps []abaco.ExecutionClaimParams
 	if err := claim.SelectContext(ctx, &rows, pq.Array(workers), pq.Array(tenants), pq.Array(actors)); err != nil {
 		return nil, err
 	}
+	return executionsOf(rows)
+}
+
+// executionsOf converts rows.
+func executionsOf(rows []executionRow) ([]*abaco.Execution, error) {
 	es := make([]*abaco.Execution, len(rows))
 	for i := range rows {
+		var err error
 		if es[i], err = rows[i].execution(); err != nil {
 			return nil, err
 		}
@@ -298,13 +304,7 @@ func (s *Store) claimTx(ctx context.Context, tx *sqlx.Tx, tenant, actorID string
 	if err := claim.SelectContext(ctx, &rows, tenant, actorID, len(workers), string(ids)); err != nil {
 		return nil, err
 	}
-	es := make([]*abaco.Execution, len(rows))
-	for i := range rows {
-		if es[i], err = rows[i].execution(); err != nil {
-			return nil, err
-		}
-	}
-	return es, nil
+	return executionsOf(rows)
 }
 
 // ExecutionQueues returns each actor with unclaimed executions and how
