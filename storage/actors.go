@@ -157,9 +157,13 @@ func (s *Store) actors(ctx context.Context, q query, args ...any) ([]*abaco.Acto
 	}
 	defer rows.Close()
 	var as []*abaco.Actor
+	// One row and one set of scan targets for all the rows: actor copies
+	// what it keeps.
+	var r actorRow
+	dest := r.scanArgs()
 	for rows.Next() {
-		var r actorRow
-		if err := rows.Scan(r.scanArgs()...); err != nil {
+		r = actorRow{}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		a, err := r.actor()
