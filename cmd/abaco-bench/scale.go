@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"github.com/abaco-hpc/abaco"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -155,14 +156,16 @@ func (s *server) get(ctx context.Context, path, token string) error {
 		return err
 	}
 	defer resp.Body.Close()
-	var b strings.Builder
-	if _, err := copyBody(&b, resp); err != nil {
-		return err
-	}
 	if resp.StatusCode != http.StatusOK {
+		var b strings.Builder
+		copyBody(&b, resp)
 		return fmt.Errorf("GET %s: %d %.300s", path, resp.StatusCode, b.String())
 	}
-	return nil
+	// Read to the end, so the connection is reused, without keeping it:
+	// the client shares the server's cores, and growing a builder to the
+	// size of a list of 100 actors cost it a copy of the body or two.
+	_, err = copyBody(io.Discard, resp)
+	return err
 }
 
 // bulkLoad copies the template actor nActors-1 times (copy k gets a fresh
