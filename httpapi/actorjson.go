@@ -156,13 +156,21 @@ func okActors(w http.ResponseWriter, message string, views []actorView) {
 // quotes: printable ASCII without ", \ or the HTML characters <, > and &.
 func plainJSON(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if !plainByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// plainByte holds the bytes plainJSON lets through (a table: one load a
+// byte instead of seven comparisons).
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 func appendString(b []byte, s string) []byte {
 	if plainJSON(s) {
