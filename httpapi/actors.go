@@ -106,7 +106,7 @@ func (a *API) listActors(w http.ResponseWriter, r *http.Request, ps httprouter.P
 		a.fail(w, r, err)
 		return
 	}
-	ok(w, "Actors retrieved successfully.", a.renderActors(r, actors))
+	okActors(w, "Actors retrieved successfully.", a.renderActors(r, actors))
 }
 
 func (a *API) getActor(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {

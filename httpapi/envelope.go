@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/abaco-hpc/abaco"
 )
@@ -17,8 +19,27 @@ type envelope struct {
 	Metadata struct{} `json:"metadata"` // always {}
 }
 
+// bodies holds the buffers writeEnvelope encodes into. json.Marshal
+// grows a buffer of its own and returns a copy of it, which was a quarter
+// of what a list of 100 actors allocates.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers bodies keeps, so that one huge answer
+// does not stay in memory.
+const maxPooledBody = 1 << 20
+
 func writeEnvelope(w http.ResponseWriter, code int, status, message string, result any) {
-	body, err := json.Marshal(envelope{Result: result, Status: status, Message: message, Version: abaco.Version})
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			buf.Reset()
+			bodies.Put(buf)
+		}
+	}()
+	// An Encoder writes what Marshal returns (HTML escaping included),
+	// followed by a newline, which is not part of the body.
+	err := json.NewEncoder(buf).Encode(envelope{Result: result, Status: status, Message: message, Version: abaco.Version})
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if err != nil {
 		code = http.StatusInternalServerError
 		body = []byte(`{"result":null,"status":"error","message":"could not encode the response","version":"` + abaco.Version + `","metadata":{}}`)

@@ -12,12 +12,15 @@ import (
 	"github.com/abaco-hpc/abaco"
 )
 
+// actorGet reads one actor (qActorGet).
+const actorGet = `SELECT ` + actorColumns + ` FROM actors WHERE tenant = ? AND id = ?`
+
 var (
 	// ON CONFLICT DO NOTHING reports a duplicate as zero rows on both
 	// dialects, without parsing driver errors.
 	qActorInsert = newQuery(`INSERT INTO actors (` + actorColumns + `) VALUES (` +
 		placeholders(actorColumns) + `) ON CONFLICT (tenant, id) DO NOTHING`)
-	qActorGet  = newQuery(`SELECT ` + actorColumns + ` FROM actors WHERE tenant = ? AND id = ?`)
+	qActorGet  = newDialectQuery(keepPlan(actorGet), actorGet)
 	qActorList = newQuery(`SELECT ` + actorColumns + ` FROM actors
 		WHERE tenant = ? AND (? = '' OR owner = ?) ORDER BY create_time, id`)
 	// One owner's actors, by the actors_by_owner index; SQLite does not use
@@ -67,7 +70,7 @@ func (s *Store) ActorCreate(ctx context.Context, a *abaco.Actor) error {
 func (s *Store) ActorGet(ctx context.Context, tenant, id string) (*abaco.Actor, error) {
 	// Scanned by hand, as in actors: every request on an actor reads it.
 	var r actorRow
-	if err := s.db.QueryRowContext(ctx, s.sql(qActorGet), tenant, id).Scan(r.scanArgs()...); err != nil {
+	if err := s.readRow(ctx, qActorGet, tenant, id).Scan(r.scanArgs()...); err != nil {
 		return nil, fmt.Errorf("get actor %s: %w", id, notFound(err))
 	}
 	a, err := r.actor()
@@ -148,15 +151,19 @@ func (s *Store) ActorListAll(ctx context.Context) ([]*abaco.Actor, error) {
 // rows are scanned field by field rather than by sqlx's reflection, which
 // was a tenth of the cost of listing a user's actors.
 func (s *Store) actors(ctx context.Context, q query, args ...any) ([]*abaco.Actor, error) {
-	rows, err := s.db.QueryContext(ctx, s.sql(q), args...)
+	rows, err := s.readRows(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var as []*abaco.Actor
+	// One row and one set of scan targets for all the rows: actor copies
+	// what it keeps.
+	var r actorRow
+	dest := r.scanArgs()
 	for rows.Next() {
-		var r actorRow
-		if err := rows.Scan(r.scanArgs()...); err != nil {
+		r = actorRow{}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		a, err := r.actor()

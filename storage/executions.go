@@ -42,9 +42,7 @@ var (
 		VALUES (` + placeholders(executionColumns) + `)`)
 	qExecutionGet = newQuery(`SELECT ` + executionColumns + ` FROM executions
 		WHERE tenant = ? AND actor_id = ? AND id = ?`)
-	qExecutionSummary = newQuery(`SELECT id, status, message_received_time, start_time,
-		finish_time, runtime, cpu, io FROM executions
-		WHERE tenant = ? AND actor_id = ? ORDER BY seq`)
+	qExecutionSummary      = newDialectQuery(keepPlan(executionSummary), executionSummary)
 	qExecutionCountPending = newQuery(`SELECT COUNT(*) FROM executions
 		WHERE tenant = ? AND actor_id = ? AND status = 'SUBMITTED' AND worker_id IS NULL`)
 	qExecutionDeletePending = newQuery(`DELETE FROM executions
@@ -156,11 +154,16 @@ func (s *Store) ExecutionGet(ctx context.Context, tenant, actorID, id string) (*
 	return e, nil
 }
 
+// executionSummary lists an actor's executions (qExecutionSummary).
+const executionSummary = `SELECT id, status, message_received_time, start_time,
+	finish_time, runtime, cpu, io FROM executions
+	WHERE tenant = ? AND actor_id = ? ORDER BY seq`
+
 // ExecutionSummary returns the actor's totals and its executions, oldest
 // first, from one query so that the totals match the list.
 func (s *Store) ExecutionSummary(ctx context.Context, tenant, actorID string) (*abaco.ExecutionSummary, error) {
 	// Scanned field by field: sqlx's reflection was a fifth of a list's CPU.
-	rows, err := s.db.QueryContext(ctx, s.sql(qExecutionSummary), tenant, actorID)
+	rows, err := s.readRows(ctx, qExecutionSummary, tenant, actorID)
 	if err != nil {
 		return nil, fmt.Errorf("summarize executions of %s: %w", actorID, err)
 	}

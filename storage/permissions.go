@@ -28,9 +28,9 @@ var (
 	// for disk reads, preferred reading every actor of the tenant and
 	// hashing (3 ms instead of 1 ms with 10,000 actors, and growing with the
 	// tenant), so there the ids come as an array, which it looks up.
-	qActorListReadable = newDialectQuery(`SELECT `+actorColumns+` FROM actors a
+	qActorListReadable = newDialectQuery(keepPlan(`SELECT `+actorColumns+` FROM actors a
 		WHERE a.tenant = ? AND a.id IN (`+readableActorIDs+`)
-		ORDER BY a.create_time, a.id`,
+		ORDER BY a.create_time, a.id`),
 		`SELECT `+actorColumns+` FROM actors a
 		WHERE a.tenant = ? AND a.id = ANY(ARRAY(`+readableActorIDs+`))
 		ORDER BY a.create_time, a.id`)

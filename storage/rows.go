@@ -157,11 +157,23 @@ func (r *actorRow) actor() (*abaco.Actor, error) {
 		CronSchedule: r.CronSchedule, CronOn: r.CronOn, CronNextEx: r.CronNextEx,
 		CreateTime: fromMsec(r.CreateTime), LastUpdateTime: fromMsec(r.LastUpdateTime),
 	}
-	if err := json.Unmarshal([]byte(r.Hints), &a.Hints); err != nil {
-		return nil, err
+	// Most actors have neither hints nor a default environment, and a list
+	// of actors spent a tenth of its allocations decoding "[]" and "{}".
+	switch r.Hints {
+	case "[]":
+		a.Hints = []string{}
+	default:
+		if err := json.Unmarshal([]byte(r.Hints), &a.Hints); err != nil {
+			return nil, err
+		}
 	}
-	if err := json.Unmarshal([]byte(r.DefaultEnvironment), &a.DefaultEnvironment); err != nil {
-		return nil, err
+	switch r.DefaultEnvironment {
+	case "{}":
+		a.DefaultEnvironment = map[string]string{}
+	default:
+		if err := json.Unmarshal([]byte(r.DefaultEnvironment), &a.DefaultEnvironment); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }

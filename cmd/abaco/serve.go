@@ -150,6 +150,7 @@ func (s *serveCmd) Run(file *configFile) error {
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	defer stopSched()
 	go s.sweeper(store, log).Run(schedCtx)
+	go keepHeapFloor(schedCtx)
 	schedDone := make(chan error, 1)
 	if s.Dispatch {
 		go func() { schedDone <- sched.Run(schedCtx) }()
