@@ -95,6 +95,14 @@ func (s *Local) work(ctx context.Context, r *run, found *runtimes.Handle, state 
 // a recovered execution (nil for a fresh one) and state its state.
 func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, state runtimes.State) {
 	defer s.untrack(context.WithoutCancel(ctx), r)
+	// The worker's socket (this run's, or the one it inherited from the
+	// execution before in its chain) is released unless the worker carries
+	// on with a next execution (work), whatever path ends this one.
+	defer func() {
+		if r.next == nil && r.ipc != nil {
+			r.ipc.Close()
+		}
+	}()
 	e, a := r.exec, r.actor
 	fresh := found == nil || state == runtimes.StateCreated
 	var ra runAs
@@ -115,11 +123,6 @@ func (s *Local) execute(ctx context.Context, r *run, found *runtimes.Handle, sta
 		return
 	}
 	r.ipc = p
-	defer func() {
-		if r.next == nil { // else the socket serves the worker's next execution (work)
-			p.Close()
-		}
-	}()
 
 	var h runtimes.Handle
 	if found != nil {
