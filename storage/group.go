@@ -62,29 +62,6 @@ func (g *grouper) do(ctx context.Context, fn func(ctx context.Context, tx *sqlx.
 	return hand(ctx, g.ops, g.stop, op, op.done)
 }
 
-// exec runs one statement q and returns the rows it changed: in a group
-// transaction on SQLite, and on PostgreSQL on its own, without the BEGIN
-// and COMMIT round trips a transaction would add.
-func (g *grouper) exec(ctx context.Context, q query, args ...any) (int, error) {
-	if !g.grouping {
-		st, err := g.s.writes.get(ctx, g.s.sql(q))
-		if err != nil {
-			return 0, err
-		}
-		return affected(st.ExecContext(ctx, args...))
-	}
-	var n int
-	err := g.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		st, err := g.s.txStmt(ctx, tx, q)
-		if err != nil {
-			return err
-		}
-		n, err = affected(st.ExecContext(ctx, args...))
-		return err
-	})
-	return n, err
-}
-
 // hand gives r to a committer and waits for its outcome. Once taken, r is
 // committed or not within one transaction's time; waiting for the answer
 // keeps "returned nil" meaning "durable".

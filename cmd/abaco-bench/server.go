@@ -30,10 +30,9 @@ const defaultPostgresURL = "postgres://postgres:postgres@127.0.0.1:5432/postgres
 
 // database is a fresh, empty database for one measurement.
 type database struct {
-	kind  string // sqlite or postgres
-	url   string // what --database gets ("" for the data dir's SQLite file)
-	drop  func()
-	label string
+	kind string // sqlite or postgres
+	url  string // what --database gets ("" for the data dir's SQLite file)
+	drop func()
 }
 
 // freshDatabase makes an empty SQLite file in dir or an empty PostgreSQL
