@@ -2,10 +2,12 @@
 -- only once the execution is final, and it is written by the statements
 -- that finish executions instead of being a generated column. Each
 -- transition before that (queued, claimed, RUNNING) rewrote the row's
--- tsvector and added GIN entries for it (about 40% of PostgreSQL's CPU per
--- execution, measured), and every statement that wrote the table, however
--- many rows, parsed and planned the generation expression again (another
--- 9%). Search computes the document of the unfinished ones (the queue and
+-- tsvector and added GIN entries for it (in a PL/pgSQL loop of 3,000
+-- lifecycles, dropping the document and its index took the backend's CPU
+-- from 1.1-1.3 s to 0.6-0.8 s), and every statement that wrote the table,
+-- however many rows, parsed and planned the generation expression again
+-- (ExecInitStoredGenerated: 8.7% of PostgreSQL's CPU in perf during the
+-- dispatch bench). Search computes the document of the unfinished ones (the queue and
 -- what runs), which executions_unfinished finds. storage/search.go's
 -- executionSearchDoc is this expression.
 --
