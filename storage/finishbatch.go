@@ -115,26 +115,40 @@ func (f *finisher) finish(ctx context.Context, p abaco.ExecutionFinishParams, ne
 func (r *finishRequest) context() context.Context { return r.ctx }
 func (r *finishRequest) answer(err error)         { r.done <- err }
 
-// commit makes the batch in one statement, or each request alone if that
-// fails, so that one bad request fails only its caller.
+// commit makes the batch in one statement and answers each request. If
+// the statement fails, nothing was written, and each request is made again
+// alone, so that one bad request fails only its caller.
 func (f *finisher) commit(batch []*finishRequest) {
 	live := stillWanted(batch)
 	if len(live) == 0 {
 		return
 	}
-	ctx := context.Background()
-	if f.exec(ctx, live) == nil || len(live) == 1 {
+	answers, written, err := f.exec(context.Background(), live)
+	if err != nil && !written && len(live) > 1 {
+		for _, r := range live {
+			f.commit([]*finishRequest{r})
+		}
 		return
 	}
 	for _, r := range live {
-		f.exec(ctx, []*finishRequest{r})
+		if err == nil {
+			a := answers[r.p.ID]
+			r.finished, r.claimed = a.finished, a.claimed
+		}
+		r.done <- err
 	}
 }
 
-// exec runs rs in one statement and answers each request, unless the
-// statement fails with more than one request: then it answers none and
-// returns the error (nothing was written).
-func (f *finisher) exec(ctx context.Context, rs []*finishRequest) error {
+// finishAnswer is what the batch statement did for one request.
+type finishAnswer struct {
+	finished bool
+	claimed  *abaco.Execution
+}
+
+// exec runs rs in one statement and returns what it did, by execution id.
+// written says whether an error came after the statement had run (reading
+// its answer), when running the requests again would not help.
+func (f *finisher) exec(ctx context.Context, rs []*finishRequest) (answers map[string]finishAnswer, written bool, err error) {
 	n := len(rs)
 	var (
 		ids, statuses, workers = make([]string, n), make([]string, n), make([]sql.NullString, n)
@@ -144,10 +158,8 @@ func (f *finisher) exec(ctx context.Context, rs []*finishRequest) error {
 		runtimes, codes        = make([]int64, n), make([]sql.NullInt64, n)
 		states, texts          = make([]sql.NullString, n), make([]string, n)
 	)
-	byID := make(map[string]*finishRequest, n)
 	for i, r := range rs {
 		p := r.p
-		byID[p.ID] = r
 		ids[i], statuses[i], runtimes[i], cpus[i], ios[i] = p.ID, p.Status, int64(p.Runtime), p.CPU, p.IO
 		starts[i], finishes[i], expires[i] = nullMsec(p.StartTime), nullMsec(p.FinishTime), nullMsec(p.Log.ExpiresAt)
 		if p.ExitCode != nil {
@@ -165,63 +177,35 @@ func (f *finisher) exec(ctx context.Context, rs []*finishRequest) error {
 	}
 	stmt, err := f.s.keyedStmts.get(ctx, f.s.sql(qExecutionFinishBatch))
 	if err != nil {
-		return f.fail(rs, err)
+		return nil, false, err
 	}
 	rows, err := stmt.QueryxContext(ctx, pq.Array(ids), pq.Array(statuses), pq.Array(starts),
 		pq.Array(finishes), pq.Array(runtimes), pq.Array(cpus), pq.Array(ios), pq.Array(codes),
 		pq.Array(states), pq.Array(texts), pq.Array(expires), pq.Array(workers), pq.Array(tenants),
 		pq.Array(actors))
 	if err != nil {
-		return f.fail(rs, err)
+		return nil, false, err
 	}
 	defer rows.Close()
-	// From here the statement has run: an error reading its answer is
-	// every request's, and running them again would not help.
-	answerAll := func(err error) error {
-		for _, r := range rs {
-			r.done <- err
-		}
-		return nil
-	}
-	type answer struct {
-		finished bool
-		claimed  *abaco.Execution
-	}
-	answers := make(map[string]answer, n)
+	answers = make(map[string]finishAnswer, n)
 	for rows.Next() {
 		var out struct {
 			FinishedID string `db:"finished_id"`
 			executionRow
 		}
 		if err := rows.StructScan(&out); err != nil {
-			return answerAll(err)
+			return nil, true, err
 		}
-		a := answer{finished: true}
+		a := finishAnswer{finished: true}
 		if out.ID != "" {
 			if a.claimed, err = out.execution(); err != nil {
-				return answerAll(err)
+				return nil, true, err
 			}
 		}
 		answers[out.FinishedID] = a
 	}
-	if err := rows.Err(); err != nil {
-		return answerAll(err)
-	}
-	for id, r := range byID {
-		a := answers[id]
-		r.finished, r.claimed = a.finished, a.claimed
-		r.done <- nil
-	}
-	return nil
-}
-
-// fail answers a lone request with err; a batch's requests are left for
-// the caller to run alone.
-func (f *finisher) fail(rs []*finishRequest, err error) error {
-	if len(rs) == 1 {
-		rs[0].done <- err
-	}
-	return err
+	// An error of the server's ends the statement, which then wrote nothing.
+	return answers, false, rows.Err()
 }
 
 // close stops the committers after the batches under way.

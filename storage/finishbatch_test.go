@@ -21,7 +21,7 @@ func TestConcurrentFinishNext(t *testing.T) {
 		const actors, workers, perActor = 3, 4, 40
 		var refs []*abaco.Actor
 		for i := range actors {
-			a := createActor(t, s, "t1", fmt.Sprintf("A%d", i))
+			a := eventActor(t, s, fmt.Sprintf("A%d", i), "", "") // no link or webhook: the batched path
 			createExecutions(t, s, a, a.ID+"-", perActor)
 			refs = append(refs, a)
 		}
@@ -92,5 +92,41 @@ func TestKeyedConnectionsNeverScan(t *testing.T) {
 		require.Equal(t, "off", setting)
 		require.NoError(t, s.db.GetContext(t.Context(), &setting, `SHOW enable_seqscan`))
 		require.Equal(t, "on", setting, "other queries plan as usual")
+	})
+}
+
+// TestFinishBatchOneBadRequest: a batch whose statement fails (a log with
+// a NUL byte, which PostgreSQL text refuses) is made again request by
+// request, so that only the bad request's caller fails.
+func TestFinishBatchOneBadRequest(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		if s.Dialect() != Postgres {
+			require.Nil(t, s.finishes)
+			return
+		}
+		ctx := t.Context()
+		a := eventActor(t, s, "A", "", "") // no link or webhook: the batched path
+		createExecutions(t, s, a, "e", 2)
+		for _, w := range []string{"w0", "w1"} {
+			_, err := claimNext(ctx, s, abaco.ExecutionClaimParams{Tenant: "t1", ActorID: "A", WorkerID: w})
+			require.NoError(t, err)
+		}
+		request := func(id, text string) *finishRequest {
+			code := 0
+			return &finishRequest{ctx: ctx, done: make(chan error, 1), p: abaco.ExecutionFinishParams{
+				ID: id, Status: abaco.ExecComplete, StartTime: ms(1000), FinishTime: ms(2000), ExitCode: &code,
+				Log: &abaco.Log{ExecutionID: id, Tenant: "t1", ActorID: "A", Text: text}}}
+		}
+		good, bad := request("e000", "fine"), request("e001", "nul \x00 byte")
+		s.finishes.commit([]*finishRequest{good, bad})
+		require.NoError(t, <-good.done)
+		require.True(t, good.finished)
+		require.Error(t, <-bad.done)
+		e, err := s.ExecutionGet(ctx, "t1", "A", "e000")
+		require.NoError(t, err)
+		require.Equal(t, abaco.ExecComplete, e.Status)
+		e, err = s.ExecutionGet(ctx, "t1", "A", "e001")
+		require.NoError(t, err)
+		require.Equal(t, abaco.ExecSubmitted, e.Status, "the bad request wrote nothing")
 	})
 }
