@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/abaco-hpc/abaco"
+	"github.com/abaco-hpc/abaco/search"
 )
 
 // TestConcurrentFinishNext: workers of several actors finish and carry on
@@ -75,6 +76,14 @@ func TestConcurrentFinishNext(t *testing.T) {
 			l, err := s.LogGet(ctx, id)
 			require.NoError(t, err)
 			require.Equal(t, "log of "+id, l.Text)
+		}
+		if s.Dialect() == Postgres { // the batch stored each one's search document
+			var missing int
+			require.NoError(t, s.db.GetContext(ctx, &missing, `SELECT COUNT(*) FROM executions
+				WHERE status = 'COMPLETE' AND search_doc IS NULL`))
+			require.Zero(t, missing)
+			_, total := runSearch(t, s, search.Executions, abaco.SearchParams{Tenant: "t1", User: "alice"}, "exactsearch=complete")
+			require.Equal(t, len(ran), total, "all found by their stored documents")
 		}
 	})
 }

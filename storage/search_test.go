@@ -298,7 +298,7 @@ func TestSearchFullText(t *testing.T) {
 		got, total := runSearch(t, s, search.Executions, abaco.SearchParams{}, "search=exited")
 		require.ElementsMatch(t, []string{"E1", "E2", "E3", "E4"}, got)
 		require.Equal(t, 4, total)
-		if s.Dialect() == Postgres { // final executions have their documents stored, by both finish paths
+		if s.Dialect() == Postgres { // final executions have their documents stored (the general finish path; the batched one: TestConcurrentFinishNext)
 			var missing int
 			require.NoError(t, s.db.GetContext(t.Context(), &missing, `SELECT COUNT(*) FROM executions
 				WHERE status IN ('COMPLETE', 'ERROR') AND search_doc IS NULL`))
