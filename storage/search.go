@@ -93,16 +93,21 @@ func (s *Store) searchTable(coll search.Collection) searchTable {
 	return t
 }
 
-// actorOwner selects the owner of a result's actor, for its links; it is
-// evaluated for the rows of the page only.
-// executionSearchDocOf is the search document of the execution row
-// called row, with the status and final state given as SQL expressions (the
-// new values, in the statement that finishes it). PostgreSQL stores it when
-// an execution becomes final (migration 0012 has the same expression).
+// ExecutionSearchDocSQL is the SQL of an execution's search document from
+// SQL expressions of its fields. PostgreSQL stores it when an execution
+// becomes final (migration 0012 has the same expression); the scale bench
+// uses it for the executions it loads straight into the database.
+func ExecutionSearchDocSQL(id, actorID, executor, status, workerID, finalState string) string {
+	return `to_tsvector('english', translate(` + id + ` || ' ' || ` + actorID + ` || ' ' || ` + executor +
+		` || ' ' || ` + status + ` || ' ' || coalesce(` + workerID + `, '') || ' ' || coalesce(` + finalState +
+		`, ''), '/', ' '))`
+}
+
+// executionSearchDocOf is the search document of the execution row called
+// row, with the status and final state given as SQL expressions (the new
+// values, in the statement that finishes it).
 func executionSearchDocOf(row, status, finalState string) string {
-	return `to_tsvector('english', translate(` + row + `.id || ' ' || ` + row + `.actor_id || ' ' || ` +
-		row + `.executor || ' ' || ` + status + ` || ' ' || coalesce(` + row + `.worker_id, '') || ' ' || coalesce(` +
-		finalState + `, ''), '/', ' '))`
+	return ExecutionSearchDocSQL(row+".id", row+".actor_id", row+".executor", status, row+".worker_id", finalState)
 }
 
 // executionSearchDoc is the search document of the execution row x.
@@ -117,6 +122,8 @@ var executionsSearched = `(SELECT seq, ` + executionColumns + `, executor_uid, e
 	UNION ALL SELECT seq, ` + qualified("x", executionColumns) + `, x.executor_uid, x.executor_gid, ` + executionSearchDoc + `
 	FROM executions x WHERE x.search_doc IS NULL)`
 
+// actorOwner selects the owner of a result's actor, for its links; it is
+// evaluated for the rows of the page only.
 const actorOwner = `(SELECT a.owner FROM actors a WHERE a.tenant = t.tenant AND a.id = t.actor_id) AS actor_owner`
 
 // column maps a whitelisted field to its column; logs show their text as "logs".

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/abaco-hpc/abaco"
 	"io"
 	"net/http"
 	"strconv"
@@ -12,6 +11,9 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the SQLite driver, to load the database in bulk
+
+	"github.com/abaco-hpc/abaco"
+	"github.com/abaco-hpc/abaco/storage"
 )
 
 // Scale layout: n executions over n/executionsPerActor actors, owned by
@@ -236,8 +238,7 @@ func bulkLoad(ctx context.Context, d *database, template string, nActors, n int)
 	docColumn, doc := "", ""
 	if d.kind == "postgres" {
 		docColumn = ", search_doc"
-		doc = `, to_tsvector('english', translate('e' || CAST(n.i AS TEXT) || ' ' || b.id || ' ' || e.executor ||
-			' COMPLETE  {}', '/', ' '))`
+		doc = ", " + storage.ExecutionSearchDocSQL(`'e' || CAST(n.i AS TEXT)`, "b.id", "e.executor", "'COMPLETE'", "NULL", "'{}'")
 	}
 	for lo := 0; lo < n; lo += 100000 {
 		hi := min(n, lo+100000) - 1
