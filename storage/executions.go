@@ -494,13 +494,9 @@ func (s *Store) ExecutionListClaimed(ctx context.Context) ([]*abaco.Execution, e
 	if err := s.db.SelectContext(ctx, &rows, s.sql(qExecutionListClaimed)); err != nil {
 		return nil, fmt.Errorf("list claimed executions: %w", err)
 	}
-	es := make([]*abaco.Execution, 0, len(rows))
-	for i := range rows {
-		e, err := rows[i].execution()
-		if err != nil {
-			return nil, fmt.Errorf("list claimed executions: %w", err)
-		}
-		es = append(es, e)
+	es, err := executionsOf(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list claimed executions: %w", err)
 	}
 	return es, nil
 }
