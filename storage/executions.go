@@ -133,10 +133,34 @@ func (s *Store) ExecutionCreate(ctx context.Context, e *abaco.Execution) error {
 	}
 	// Coalesced with concurrent creates into one commit (batch.go).
 	if err := s.inserts.insert(ctx, r.values()); err != nil {
-		if isForeignKeyViolation(err) {
-			err = abaco.ErrNotFound
-		}
+		return fmt.Errorf("create execution %s: %w", e.ID, notFoundIfForeignKey(err))
+	}
+	return nil
+}
+
+// notFoundIfForeignKey is abaco.ErrNotFound for a row whose actor is gone.
+func notFoundIfForeignKey(err error) error {
+	if isForeignKeyViolation(err) {
+		return abaco.ErrNotFound
+	}
+	return err
+}
+
+// ExecutionCreateAlone inserts e as ExecutionCreate does but in a
+// transaction of its own, without group commit: one plain INSERT and one
+// commit per message. The ingest benchmark's baseline ("the same rows
+// inserted straight into the same database, one transaction each").
+func (s *Store) ExecutionCreateAlone(ctx context.Context, e *abaco.Execution) error {
+	r, err := newExecutionRow(e)
+	if err != nil {
 		return fmt.Errorf("create execution %s: %w", e.ID, err)
+	}
+	insert, err := s.writes.get(ctx, s.inserts.stmts[0])
+	if err == nil {
+		_, err = insert.ExecContext(ctx, r.values()...)
+	}
+	if err != nil {
+		return fmt.Errorf("create execution %s: %w", e.ID, notFoundIfForeignKey(err))
 	}
 	return nil
 }

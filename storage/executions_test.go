@@ -57,6 +57,21 @@ func TestExecutionCreateUnknownActor(t *testing.T) {
 	})
 }
 
+// The ingest benchmark's baseline stores the same row as ExecutionCreate.
+func TestExecutionCreateAlone(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		e := newExecution(a, "e1")
+		require.NoError(t, s.ExecutionCreateAlone(ctx, e))
+		got, err := s.ExecutionGet(ctx, "t1", "a", "e1")
+		require.NoError(t, err)
+		require.Equal(t, e, got)
+		err = s.ExecutionCreateAlone(ctx, newExecution(newActor("t1", "ghost"), "e2"))
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+	})
+}
+
 func TestExecutionClaimFIFO(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := t.Context()
