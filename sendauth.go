@@ -7,8 +7,8 @@ import "context"
 // per message besides the insert, a third of the server's CPU in the
 // ingest benchmark. Messages come in bursts to the same actor from the
 // same users, so sendAuth remembers, per (tenant, actor id or alias,
-// user), the few facts a send needs: the actor's id, owner and revision,
-// and the user's own level on it.
+// user), what a send needs: the actor as read, and the user's own level on
+// it.
 //
 // Staleness is recentCache's: an actor's update or deletion, a permission
 // or an alias written by this process clears it; another server's writes
@@ -29,6 +29,10 @@ type sendTarget struct {
 	ID       string
 	Owner    string
 	Revision int
+	// Actor is the whole actor as read (shared by the cache's users: never
+	// modified), for a scheduler that starts the message at once
+	// (directStarter): its status, limits and image.
+	Actor *Actor
 }
 
 type sendAuthEntry struct {
@@ -56,7 +60,7 @@ func (s *Service) senderTarget(ctx context.Context, p Principal, identifier stri
 		if err != nil {
 			return sendTarget{}, notFound(err, "No actor found with identifier: "+identifier+".")
 		}
-		e = sendAuthEntry{target: sendTarget{Tenant: a.Tenant, ID: a.ID, Owner: a.Owner, Revision: a.Revision}}
+		e = sendAuthEntry{target: sendTarget{Tenant: a.Tenant, ID: a.ID, Owner: a.Owner, Revision: a.Revision, Actor: a}}
 		if !privileged(e.target) {
 			lv, err := s.levelOf(ctx, p, KindActor, a.ID, a.Owner)
 			if err != nil {

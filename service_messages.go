@@ -74,7 +74,7 @@ func (s *Service) SendMessage(ctx context.Context, p Principal, actorID string, 
 	if e.Username != "" {
 		e.Env["_abaco_username"] = e.Username
 	}
-	if err := s.store.ExecutionCreate(ctx, e); err != nil {
+	if err := s.queue(ctx, a.Actor, e); err != nil {
 		// The actor may be gone (deleted here since it was authorized, or
 		// by another server): its foreign key refused the row.
 		if _, gerr := s.store.ActorGet(ctx, a.Tenant, a.ID); errors.Is(gerr, ErrNotFound) {
@@ -83,8 +83,37 @@ func (s *Service) SendMessage(ctx context.Context, p Principal, actorID string, 
 		}
 		return nil, internal(err, "queue message")
 	}
-	s.sched.Enqueued(a.Tenant, a.ID)
 	return e, nil
+}
+
+// queue stores the new execution e of a and hands it to the scheduler:
+// claimed by a worker reserved for it and started at once when the
+// scheduler can (directStarter), else queued with the scheduler woken.
+func (s *Service) queue(ctx context.Context, a *Actor, e *Execution) error {
+	direct, ok := s.sched.(directStarter)
+	workerID := ""
+	if ok && a != nil {
+		workerID = direct.Reserve(a)
+	}
+	if workerID == "" {
+		if err := s.store.ExecutionCreate(ctx, e); err != nil {
+			return err
+		}
+		s.sched.Enqueued(e.Tenant, e.ActorID)
+		return nil
+	}
+	claimed, err := s.store.ExecutionCreateClaimed(ctx, e, workerID)
+	switch {
+	case err != nil:
+		direct.Unreserve(workerID, true)
+		return err
+	case claimed:
+		direct.StartClaimed(e)
+	default: // older messages wait: this one queues behind them
+		direct.Unreserve(workerID, false)
+		s.sched.Enqueued(e.Tenant, e.ActorID)
+	}
+	return nil
 }
 
 // SyncReply is the answer to a synchronous message: the first result if

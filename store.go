@@ -39,6 +39,11 @@ type Store interface {
 	// ExecutionCreate inserts a SUBMITTED execution; when it returns nil the
 	// message is durable.
 	ExecutionCreate(ctx context.Context, e *Execution) error
+	// ExecutionCreateClaimed is ExecutionCreate for an execution that the
+	// worker workerID offers to run: it is stored claimed by that worker,
+	// in the same commit, unless an older unclaimed execution of its
+	// actor waits. It reports whether it was, and then sets e.WorkerID.
+	ExecutionCreateClaimed(ctx context.Context, e *Execution, workerID string) (bool, error)
 	ExecutionGet(ctx context.Context, tenant, actorID, id string) (*Execution, error)
 	// ExecutionSummary returns the actor's totals and all its executions,
 	// oldest first (only id, status and the three times are set).

@@ -181,6 +181,7 @@ func (s *Local) startFailed(ctx context.Context, r *run, h *runtimes.Handle, cau
 		return
 	}
 	msg := fmt.Sprintf("Could not start a container for image %s after %d attempts: %v", r.actor.Image, f.count, cause)
+	s.refuseDirect(r.ref, r.actor.Revision)
 	if _, err := s.store.ActorSetStatus(bg, abaco.ActorSetStatusParams{
 		Tenant: r.actor.Tenant, ActorID: r.actor.ID, Revision: r.actor.Revision,
 		Status: abaco.ActorError, StatusMessage: msg, Now: s.clock.Now(),

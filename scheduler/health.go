@@ -77,8 +77,9 @@ func (s *Local) rescue(ctx context.Context) {
 	for _, e := range claimed {
 		s.mu.Lock()
 		_, supervised := s.running[e.ID]
+		_, reserved := s.reserved[e.WorkerID] // stored claimed, StartClaimed under way
 		s.mu.Unlock()
-		if supervised || alive[e.WorkerID] {
+		if supervised || reserved || alive[e.WorkerID] {
 			continue
 		}
 		a, err := s.store.ActorGet(ctx, e.Tenant, e.ActorID)

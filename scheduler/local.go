@@ -104,6 +104,8 @@ type Local struct {
 	failures  map[abaco.ActorRef]startFailure // consecutive container start failures
 	writes    workerWrites                    // orders each worker's store writes (writes.go)
 	waiters   map[string][]chan bool
+	reserved  map[string]reservation // workers held by Reserve, by id (direct.go)
+	recovered bool                   // Run's recovery is done: Reserve may hand out workers
 	runs      sync.WaitGroup
 	ctx       context.Context // set by Run; owns every goroutine started here
 }
@@ -138,6 +140,7 @@ func NewLocal(store abaco.Store, rt runtimes.Runtime, clock abaco.Clock, cfg aba
 		preparing: map[abaco.ActorRef]bool{},
 		failures:  map[abaco.ActorRef]startFailure{},
 		waiters:   map[string][]chan bool{},
+		reserved:  map[string]reservation{},
 	}, nil
 }
 
@@ -162,6 +165,9 @@ func (s *Local) Run(ctx context.Context) error {
 	if err := s.recover(ctx); err != nil {
 		return fmt.Errorf("recover executions in flight: %w", err)
 	}
+	s.mu.Lock()
+	s.recovered = true
+	s.mu.Unlock()
 	writer := make(chan struct{})
 	go func() {
 		defer close(writer)
@@ -298,6 +304,9 @@ func (s *Local) prepare(ctx context.Context, ref abaco.ActorRef) {
 		} else if err := s.ensureWorker(ctx, a); err != nil {
 			s.log.Error("create worker", "actor", a.ID, "err", err)
 			return
+		}
+		if status == abaco.ActorError {
+			s.refuseDirect(ref, a.Revision)
 		}
 		if _, err := s.store.ActorSetStatus(ctx, abaco.ActorSetStatusParams{
 			Tenant: a.Tenant, ActorID: a.ID, Revision: a.Revision,

@@ -13,6 +13,7 @@ import (
 // here is written under s.mu; the store gets copies.
 type slots struct {
 	revision int                      // the actor's newest revision seen
+	failed   int                      // the newest revision this scheduler put in ERROR
 	epoch    uint64                   // bumped when the actor changes: its workers stop carrying on
 	idle     []*abaco.Worker          // READY
 	busy     map[string]*abaco.Worker // BUSY or SHUTTING_DOWN, by id

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -20,15 +21,35 @@ import (
 //
 // If the batch fails (say, one row's actor was just deleted), each of its
 // rows is inserted again on its own, so one bad row fails only its caller.
+//
+// A row may come with a worker to claim it (ExecutionCreateClaimed): the
+// row is then stored already claimed by that worker unless an older
+// unclaimed message of its actor waits (first come, first served), which
+// the statement decides row by row and tells in its RETURNING.
 
-// maxBatchRows bounds a batch: 19 columns × 128 rows stays well under both
-// databases' limits on bound parameters (SQLite 32766, PostgreSQL 65535).
+// maxBatchRows bounds a batch: 24 parameters × 128 rows stays well under
+// both databases' limits on bound parameters (SQLite 32766, PostgreSQL
+// 65535).
 const maxBatchRows = 128
 
+// claimIfFirst stands for worker_id in an inserted row: the row's own
+// worker_id if set, else the worker offered to claim it (parameter 2,
+// repeated as parameter 5) if the actor (parameters 3, 4) has no
+// unclaimed execution waiting, else NULL. It is the claim's statement
+// minus the queue read: the same partial index answers whether the queue
+// is empty.
+const claimIfFirst = `COALESCE(?, CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL
+	WHEN EXISTS (SELECT 1 FROM executions q WHERE q.tenant = ? AND q.actor_id = ?
+		AND q.status = 'SUBMITTED' AND q.worker_id IS NULL) THEN NULL
+	ELSE ? END)`
+
 type insertRequest struct {
-	ctx    context.Context
-	values []any
-	done   chan error
+	ctx      context.Context
+	values   []any
+	id       string
+	claimFor string // the worker offered to claim the row, if any
+	claimed  bool   // the row was stored claimed by claimFor
+	done     chan error
 }
 
 // inserter runs the committers of one store.
@@ -37,24 +58,33 @@ type inserter struct {
 	reqs  chan *insertRequest
 	stop  chan struct{}
 	wg    sync.WaitGroup
-	stmts []string // stmts[n-1] inserts n rows (and on PostgreSQL notifies queueChannel)
+	stmts []string // stmts[n-1] inserts n rows and returns their ids and worker ids
+	plain string   // one row, no claim: ExecutionCreateAlone
+}
+
+// dialectSQL is q (written with ? placeholders) for s's database.
+func dialectSQL(s *Store, q string) string {
+	if s.dialect == Postgres {
+		return sqlx.Rebind(sqlx.DOLLAR, q)
+	}
+	return q
 }
 
 // newInserter starts committers: one on SQLite (one writer at a time
 // anyway), a few on PostgreSQL so that a batch fills while another commits.
 func newInserter(s *Store) *inserter {
 	in := &inserter{s: s, reqs: make(chan *insertRequest), stop: make(chan struct{})}
-	one := "(" + placeholders(executionColumns) + ")"
+	params := strings.Split(placeholders(executionColumns), ", ")
+	in.plain = dialectSQL(s, `INSERT INTO executions (`+executionColumns+`) VALUES (`+strings.Join(params, ", ")+`)`)
+	params[workerIDColumn] = claimIfFirst
+	one := "(" + strings.Join(params, ", ") + ")"
 	values := one
 	for n := 1; n <= maxBatchRows; n++ {
 		if n > 1 {
 			values += ", " + one
 		}
-		q := `INSERT INTO executions (` + executionColumns + `) VALUES ` + values
-		if s.dialect == Postgres {
-			q = sqlx.Rebind(sqlx.DOLLAR, q)
-		}
-		in.stmts = append(in.stmts, q)
+		in.stmts = append(in.stmts, dialectSQL(s, `INSERT INTO executions (`+executionColumns+`) VALUES `+values+
+			` RETURNING id, worker_id`))
 	}
 	committers := 1
 	if s.dialect == Postgres {
@@ -67,10 +97,16 @@ func newInserter(s *Store) *inserter {
 	return in
 }
 
-// insert queues one row's values and waits until they are committed.
-func (in *inserter) insert(ctx context.Context, values []any) error {
-	r := &insertRequest{ctx: ctx, values: values, done: make(chan error, 1)}
-	return hand(ctx, in.reqs, in.stop, r, r.done)
+// insert queues one row and waits until it is committed; it reports
+// whether the row was stored claimed by claimFor (if set).
+func (in *inserter) insert(ctx context.Context, row *executionRow, claimFor string) (bool, error) {
+	r := newInsertRequest(ctx, row, claimFor)
+	err := hand(ctx, in.reqs, in.stop, r, r.done)
+	return r.claimed, err
+}
+
+func newInsertRequest(ctx context.Context, row *executionRow, claimFor string) *insertRequest {
+	return &insertRequest{ctx: ctx, values: row.insertValues(claimFor), id: row.ID, claimFor: claimFor, done: make(chan error, 1)}
 }
 
 func (r *insertRequest) context() context.Context { return r.ctx }
@@ -88,25 +124,50 @@ func (in *inserter) commit(batch []*insertRequest) {
 		for _, r := range live {
 			args = append(args, r.values...)
 		}
-		insert, err := in.s.writes.get(ctx, in.stmts[len(live)-1])
-		if err == nil {
-			_, err = insert.ExecContext(ctx, args...)
-		}
-		if err == nil {
-			in.s.notifier.queued()
-			for _, r := range live {
-				r.done <- nil
-			}
+		if err := in.run(ctx, live, args); err == nil {
 			return
 		}
 	}
 	for _, r := range live {
-		_, err := in.s.w.ExecContext(ctx, in.stmts[0], r.values...)
-		if err == nil {
-			in.s.notifier.queued()
+		if err := in.run(ctx, []*insertRequest{r}, r.values); err != nil {
+			r.done <- err
 		}
-		r.done <- err
 	}
+}
+
+// run inserts batch in one statement and, if it committed, answers each
+// request with whether its row was claimed.
+func (in *inserter) run(ctx context.Context, batch []*insertRequest, args []any) error {
+	insert, err := in.s.writes.get(ctx, in.stmts[len(batch)-1])
+	if err != nil {
+		return err
+	}
+	rows, err := insert.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	claimed := map[string]bool{}
+	for rows.Next() {
+		var id string
+		var worker *string
+		if err := rows.Scan(&id, &worker); err != nil {
+			rows.Close()
+			return err
+		}
+		claimed[id] = worker != nil
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	in.s.notifier.queued()
+	for _, r := range batch {
+		r.claimed = r.claimFor != "" && claimed[r.id]
+		r.done <- nil
+	}
+	return nil
 }
 
 // close stops the committers after the batches under way.

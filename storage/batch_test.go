@@ -57,7 +57,7 @@ func TestExecutionCreateBatchWithBadRow(t *testing.T) {
 			if i == 3 {
 				rctx = cancelled // its caller gave up: never written
 			}
-			batch = append(batch, &insertRequest{ctx: rctx, values: r.values(), done: make(chan error, 1)})
+			batch = append(batch, newInsertRequest(rctx, r, ""))
 		}
 		s.inserts.commit(batch)
 		require.NoError(t, <-batch[0].done)

@@ -132,10 +132,31 @@ func (s *Store) ExecutionCreate(ctx context.Context, e *abaco.Execution) error {
 		return fmt.Errorf("create execution %s: %w", e.ID, err)
 	}
 	// Coalesced with concurrent creates into one commit (batch.go).
-	if err := s.inserts.insert(ctx, r.values()); err != nil {
+	if _, err := s.inserts.insert(ctx, r, ""); err != nil {
 		return fmt.Errorf("create execution %s: %w", e.ID, notFoundIfForeignKey(err))
 	}
 	return nil
+}
+
+// ExecutionCreateClaimed is ExecutionCreate for a new SUBMITTED execution
+// that workerID offers to run: it is stored claimed by workerID, in the
+// same commit, unless an older unclaimed execution of its actor waits
+// (the queue is first come, first served; that one goes first). It
+// reports whether the execution was stored claimed, and sets e.WorkerID
+// if so.
+func (s *Store) ExecutionCreateClaimed(ctx context.Context, e *abaco.Execution, workerID string) (bool, error) {
+	r, err := newExecutionRow(e)
+	if err != nil {
+		return false, fmt.Errorf("create execution %s: %w", e.ID, err)
+	}
+	claimed, err := s.inserts.insert(ctx, r, workerID)
+	if err != nil {
+		return false, fmt.Errorf("create execution %s: %w", e.ID, notFoundIfForeignKey(err))
+	}
+	if claimed {
+		e.WorkerID = workerID
+	}
+	return claimed, nil
 }
 
 // notFoundIfForeignKey is abaco.ErrNotFound for a row whose actor is gone.
@@ -155,7 +176,7 @@ func (s *Store) ExecutionCreateAlone(ctx context.Context, e *abaco.Execution) er
 	if err != nil {
 		return fmt.Errorf("create execution %s: %w", e.ID, err)
 	}
-	insert, err := s.writes.get(ctx, s.inserts.stmts[0])
+	insert, err := s.writes.get(ctx, s.inserts.plain)
 	if err == nil {
 		_, err = insert.ExecContext(ctx, r.values()...)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/abaco-hpc/abaco"
@@ -69,6 +70,93 @@ func TestExecutionCreateAlone(t *testing.T) {
 		require.Equal(t, e, got)
 		err = s.ExecutionCreateAlone(ctx, newExecution(newActor("t1", "ghost"), "e2"))
 		require.ErrorIs(t, err, abaco.ErrNotFound)
+	})
+}
+
+// A new execution offered a worker is stored claimed by it only if no
+// older message of its actor waits unclaimed.
+func TestExecutionCreateClaimed(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := createActor(t, s, "t1", "a")
+		e := newExecution(a, "e1")
+		claimed, err := s.ExecutionCreateClaimed(ctx, e, "w1")
+		require.NoError(t, err)
+		require.True(t, claimed)
+		require.Equal(t, "w1", e.WorkerID)
+		got, err := s.ExecutionGet(ctx, "t1", "a", "e1")
+		require.NoError(t, err)
+		require.Equal(t, e, got)
+		n, err := s.ExecutionCountPending(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Zero(t, n)
+		inFlight, err := s.ExecutionListClaimed(ctx)
+		require.NoError(t, err)
+		require.Len(t, inFlight, 1)
+		require.Equal(t, "e1", inFlight[0].ID)
+
+		// An older unclaimed message goes first: the new one waits behind it.
+		require.NoError(t, s.ExecutionCreate(ctx, newExecution(a, "e2")))
+		e3 := newExecution(a, "e3")
+		claimed, err = s.ExecutionCreateClaimed(ctx, e3, "w2")
+		require.NoError(t, err)
+		require.False(t, claimed)
+		require.Empty(t, e3.WorkerID)
+		got, err = s.ExecutionGet(ctx, "t1", "a", "e3")
+		require.NoError(t, err)
+		require.Empty(t, got.WorkerID)
+		next, err := s.ExecutionClaimMany(ctx, []abaco.ExecutionClaimParams{{Tenant: "t1", ActorID: "a", WorkerID: "w2"}})
+		require.NoError(t, err)
+		require.Equal(t, "e2", next[0].ID)
+
+		_, err = s.ExecutionCreateClaimed(ctx, newExecution(newActor("t1", "ghost"), "e4"), "w3")
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+	})
+}
+
+// Concurrent creates share commits: each learns its own row's outcome.
+func TestExecutionCreateClaimedConcurrent(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		busy := createActor(t, s, "t1", "busy")
+		require.NoError(t, s.ExecutionCreate(ctx, newExecution(busy, "waiting")))
+		const n = 64
+		actors := make([]*abaco.Actor, n)
+		for i := range actors {
+			actors[i] = createActor(t, s, "t1", fmt.Sprintf("a%02d", i))
+		}
+		claimed := make([]bool, 3*n)
+		var wg sync.WaitGroup
+		for i := range 3 * n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var err error
+				switch i % 3 {
+				case 0: // an idle actor: claimed
+					claimed[i], err = s.ExecutionCreateClaimed(ctx, newExecution(actors[i/3], fmt.Sprintf("idle%03d", i)), fmt.Sprintf("w%03d", i))
+				case 1: // behind a waiting message: not claimed
+					claimed[i], err = s.ExecutionCreateClaimed(ctx, newExecution(busy, fmt.Sprintf("busy%03d", i)), fmt.Sprintf("w%03d", i))
+				default: // no offer
+					err = s.ExecutionCreate(ctx, newExecution(busy, fmt.Sprintf("plain%03d", i)))
+				}
+				assert.NoError(t, err)
+			}()
+		}
+		wg.Wait()
+		inFlight, err := s.ExecutionListClaimed(ctx)
+		require.NoError(t, err)
+		stored := map[string]string{}
+		for _, e := range inFlight {
+			stored[e.ID] = e.WorkerID
+		}
+		for i := range 3 * n {
+			require.Equal(t, i%3 == 0, claimed[i], "request %d", i)
+			if i%3 == 0 {
+				require.Equal(t, fmt.Sprintf("w%03d", i), stored[fmt.Sprintf("idle%03d", i)])
+			}
+		}
+		require.Len(t, stored, n)
 	})
 }
 

@@ -207,6 +207,9 @@ const executionColumns = `id, tenant, actor_id, executor, username, status, work
 	message, content_type, env, api_server, message_received_time, start_time,
 	finish_time, runtime, cpu, io, exit_code, final_state, halt_requested`
 
+// workerIDColumn is worker_id's index in executionColumns.
+const workerIDColumn = 6
+
 func newExecutionRow(e *abaco.Execution) (*executionRow, error) {
 	env, err := json.Marshal(e.Env)
 	if err != nil {
@@ -231,6 +234,20 @@ func (r *executionRow) values() []any {
 	return []any{r.ID, r.Tenant, r.ActorID, r.Executor, r.Username, r.Status, r.WorkerID,
 		r.Message, r.ContentType, r.Env, r.APIServer, r.MessageReceivedTime, r.StartTime,
 		r.FinishTime, r.Runtime, r.CPU, r.IO, r.ExitCode, r.FinalState, r.HaltRequested}
+}
+
+// insertValues are the parameters of one row of the inserter's statement
+// (batch.go): values with claimIfFirst's in place of worker_id.
+func (r *executionRow) insertValues(claimFor string) []any {
+	var offer *string
+	if claimFor != "" {
+		offer = &claimFor
+	}
+	v := r.values()
+	out := make([]any, 0, len(v)+4)
+	out = append(out, v[:workerIDColumn+1]...)
+	out = append(out, offer, r.Tenant, r.ActorID, offer)
+	return append(out, v[workerIDColumn+1:]...)
 }
 
 func (r *executionRow) execution() (*abaco.Execution, error) {

@@ -207,11 +207,24 @@ func (t *timedStore) ExecutionCreate(ctx context.Context, e *abaco.Execution) er
 	if err := t.Store.ExecutionCreate(ctx, e); err != nil {
 		return err
 	}
+	t.noteEnqueued(e.ID)
+	return nil
+}
+
+func (t *timedStore) ExecutionCreateClaimed(ctx context.Context, e *abaco.Execution, workerID string) (bool, error) {
+	claimed, err := t.Store.ExecutionCreateClaimed(ctx, e, workerID)
+	if err != nil {
+		return false, err
+	}
+	t.noteEnqueued(e.ID)
+	return claimed, nil
+}
+
+func (t *timedStore) noteEnqueued(id string) {
 	now := time.Now()
 	t.mu.Lock()
-	t.enqueued[e.ID] = now
+	t.enqueued[id] = now
 	t.mu.Unlock()
-	return nil
 }
 
 func (t *timedStore) ExecutionFinish(ctx context.Context, p abaco.ExecutionFinishParams) (bool, error) {
