@@ -177,6 +177,7 @@ func TestRescue(t *testing.T) {
 	testenv.RequireDocker(t)
 	rt, err := docker.New(docker.Options{})
 	require.NoError(t, err)
+	require.NoError(t, rt.Ping(t.Context()), "as serve does before sharing the runtime")
 	forEachStore(t, func(t *testing.T, store *storage.Store) {
 		ctx := t.Context()
 		clock := newFakeClock(time.Now().UTC().Truncate(time.Millisecond))

@@ -55,6 +55,10 @@ func (r *Runtime) Ping(ctx context.Context) error {
 	if _, err := r.cli.Ping(ctx); err != nil {
 		return fmt.Errorf("docker engine at %s: %w", r.Location(), err)
 	}
+	// Settle the API version now, before the scheduler's goroutines share
+	// the client: left to the first calls, concurrent ones each write it,
+	// unguarded (a data race the race detector reports).
+	r.cli.NegotiateAPIVersion(ctx)
 	return nil
 }
 
