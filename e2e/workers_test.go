@@ -145,15 +145,18 @@ func TestStatefulActorRunsOneAtATime(t *testing.T) {
 			return s.countStatus(tok, id, eids, "COMPLETE") == len(eids)
 		}, 60*time.Second, 50*time.Millisecond)
 
-		type span struct{ start, finish string }
+		type span struct{ id, start, finish string }
 		var spans []span
 		for _, e := range eids {
 			x := s.execution(tok, id, e)
-			spans = append(spans, span{x["start_time"].(string), x["finish_time"].(string)})
+			spans = append(spans, span{e, x["start_time"].(string), x["finish_time"].(string)})
 		}
 		sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
 		for i := 1; i < len(spans); i++ {
 			require.GreaterOrEqual(t, spans[i].start, spans[i-1].finish, "executions overlap: %v", spans)
+		}
+		for i, sp := range spans {
+			require.Equal(t, eids[i], sp.id, "run in arrival order: %v", spans)
 		}
 		// A stateless witness used later goes back to zero workers; the
 		// stateful actor keeps its one.
