@@ -38,6 +38,7 @@ type searchTable struct {
 	fts               string   // the SQLite FTS5 table
 	actor             string   // the column of t holding the actor id
 	exec              string   // the column of t holding the execution id, if any
+	source            string   // what searches read instead of table, if not "" (PostgreSQL's logs: logsSearched)
 }
 
 func prefixed(alias, columns string) string {
@@ -89,9 +90,24 @@ func (s *Store) searchTable(coll search.Collection) searchTable {
 	t := searchTables[coll]
 	if coll == search.Logs && s.dialect == Postgres {
 		t.newest, t.newestAll = `t.seq DESC`, `t.seq + 0 DESC`
+		if !s.logsInTable {
+			t.source = logsSearched
+		}
 	}
 	return t
 }
+
+// logsSearched is, on PostgreSQL, the logs as searches read them: short
+// ones (at most 256 bytes of text) and long ones apart, so that each part
+// uses its partial index (migration 0013, whose predicates these must
+// repeat word for word). A full-text search of short logs is then an
+// index-only scan of logs_short_search, which holds their documents,
+// instead of a heap page read per log of the caller's actors. Conditions
+// on it reach both parts, as for executionsSearched.
+const logsSearched = `(SELECT seq, execution_id, tenant, actor_id, text, expires_at, search_doc
+	FROM logs WHERE octet_length(text) <= 256
+	UNION ALL SELECT seq, execution_id, tenant, actor_id, text, expires_at, search_doc
+	FROM logs WHERE octet_length(text) > 256)`
 
 // ExecutionSearchDocSQL is the SQL of an execution's search document from
 // SQL expressions of its fields. PostgreSQL stores it when an execution
@@ -190,7 +206,11 @@ func (s *Store) newSearchSQL(table searchTable, p abaco.SearchParams, scope []st
 		}
 		where.add(` AND t.`+table.exec+` = ?`, p.ExecutionID)
 	}
-	sq := &searchSQL{postgres: pg, table: table, from: ` FROM ` + table.table + ` t`, where: where}
+	source := table.table
+	if table.source != "" {
+		source = table.source
+	}
+	sq := &searchSQL{postgres: pg, table: table, from: ` FROM ` + source + ` t`, where: where}
 	if q.FullText() {
 		if pg {
 			if table.coll == search.Executions {
