@@ -44,7 +44,11 @@ var (
 	// nonces and permission rows, declared with them in nonces.go).
 	qActorDeleteResults = newQuery(`DELETE FROM results WHERE execution_id IN
 		(SELECT id FROM executions WHERE tenant = ? AND actor_id = ?)`)
-	qActorDeleteLogs       = newQuery(`DELETE FROM logs WHERE tenant = ? AND actor_id = ?`)
+	// On PostgreSQL an actor's logs are in two partial indexes, short and
+	// long ones (migration 0013): the condition names both, so that the
+	// planner finds the rows through them.
+	qActorDeleteLogs = newDialectQuery(`DELETE FROM logs WHERE tenant = ? AND actor_id = ?`,
+		`DELETE FROM logs WHERE tenant = ? AND actor_id = ? AND (octet_length(text) <= 256 OR octet_length(text) > 256)`)
 	qActorDeleteWorkers    = newQuery(`DELETE FROM workers WHERE tenant = ? AND actor_id = ?`)
 	qActorDeleteExecutions = newQuery(`DELETE FROM executions WHERE tenant = ? AND actor_id = ?`)
 	qActorDelete           = newQuery(`DELETE FROM actors WHERE tenant = ? AND id = ?`)

@@ -38,6 +38,7 @@ type searchTable struct {
 	fts               string   // the SQLite FTS5 table
 	actor             string   // the column of t holding the actor id
 	exec              string   // the column of t holding the execution id, if any
+	source            string   // what searches read instead of table, if not "" (PostgreSQL's logs: logsSearched)
 }
 
 func prefixed(alias, columns string) string {
@@ -75,7 +76,7 @@ var searchTables = map[search.Collection]searchTable{
 	},
 	search.Logs: {
 		coll: search.Logs, table: "logs",
-		columns: `t.execution_id, t.tenant, t.actor_id, t.text, t.expires_at, ` + actorOwner,
+		columns: logSearchColumns,
 		order:   `t.execution_id`, orderAll: `t.execution_id || ''`,
 		// Logs in the order they were stored: their rowids on SQLite, seq
 		// on PostgreSQL (searchTable replaces these there).
@@ -89,9 +90,24 @@ func (s *Store) searchTable(coll search.Collection) searchTable {
 	t := searchTables[coll]
 	if coll == search.Logs && s.dialect == Postgres {
 		t.newest, t.newestAll = `t.seq DESC`, `t.seq + 0 DESC`
+		if !s.logsInTable {
+			t.source = logsSearched
+		}
 	}
 	return t
 }
+
+// logsSearched is, on PostgreSQL, the logs as searches read them: short
+// ones (at most 256 bytes of text) and long ones apart, so that each part
+// uses its partial index (migration 0013, whose predicates these must
+// repeat word for word). A full-text search of short logs is then an
+// index-only scan of logs_short_search, which holds their documents,
+// instead of a heap page read per log of the caller's actors. Conditions
+// on it reach both parts, as for executionsSearched.
+const logsSearched = `(SELECT seq, execution_id, tenant, actor_id, text, expires_at, search_doc
+	FROM logs WHERE octet_length(text) <= 256
+	UNION ALL SELECT seq, execution_id, tenant, actor_id, text, expires_at, search_doc
+	FROM logs WHERE octet_length(text) > 256)`
 
 // ExecutionSearchDocSQL is the SQL of an execution's search document from
 // SQL expressions of its fields. PostgreSQL stores it when an execution
@@ -121,6 +137,9 @@ var executionsSearched = `(SELECT seq, ` + executionColumns + `, executor_uid, e
 	FROM executions WHERE search_doc IS NOT NULL
 	UNION ALL SELECT seq, ` + qualified("x", executionColumns) + `, x.executor_uid, x.executor_gid, ` + executionSearchDoc + `
 	FROM executions x WHERE x.search_doc IS NULL)`
+
+// logSearchColumns is the select list of logs found by a search.
+const logSearchColumns = `t.execution_id, t.tenant, t.actor_id, t.text, t.expires_at, ` + actorOwner
 
 // actorOwner selects the owner of a result's actor, for its links; it is
 // evaluated for the rows of the page only.
@@ -190,7 +209,11 @@ func (s *Store) newSearchSQL(table searchTable, p abaco.SearchParams, scope []st
 		}
 		where.add(` AND t.`+table.exec+` = ?`, p.ExecutionID)
 	}
-	sq := &searchSQL{postgres: pg, table: table, from: ` FROM ` + table.table + ` t`, where: where}
+	source := table.table
+	if table.source != "" {
+		source = table.source
+	}
+	sq := &searchSQL{postgres: pg, table: table, from: ` FROM ` + source + ` t`, where: where}
 	if q.FullText() {
 		if pg {
 			if table.coll == search.Executions {
@@ -268,29 +291,33 @@ func (sq *searchSQL) newestPage(q *search.Query) (string, []any) {
 
 // scopedLogs holds the queries of a full-text search of logs on SQLite that
 // the FTS5 index answers alone: the scope tokens in the MATCH restrict it
-// to the caller's actors, so no log is read but the page's.
+// to the caller's actors, so no log is read but the page's. Their texts
+// never change, so they run as cached prepared statements (see readSelect).
 type scopedLogs struct {
 	match string
 	p     abaco.SearchParams
 }
 
-func (sl scopedLogs) count() (string, []any) {
-	return `SELECT COUNT(*) FROM logs_fts WHERE logs_fts MATCH ?`, []any{sl.match}
-}
+var (
+	qScopedLogsCount = newQuery(`SELECT COUNT(*) FROM logs_fts WHERE logs_fts MATCH ?`)
+	// The page read back from logs, its rows checked against the caller's
+	// tenant and actors once more. The count is a query of its own: FTS5
+	// walks the matches newest first and stops at the page's end, whereas
+	// a window count over the same query had SQLite store every match.
+	qScopedLogsPage = newDialectQuery(keepPlan(scopedLogsPage), scopedLogsPage)
+)
 
-// newestPage reads the page back from logs, and checks its rows against
-// the caller's tenant and actors once more. The count is a query of its
-// own: FTS5 walks the matches newest first and stops at the page's end,
-// whereas a window count over the same query had SQLite store every match.
-func (sl scopedLogs) newestPage(q *search.Query) (string, []any) {
-	t := searchTables[search.Logs]
-	sql := `SELECT ` + t.columns + ` FROM (SELECT logs_fts.rowid AS k0 FROM logs_fts
+const scopedLogsPage = `SELECT ` + logSearchColumns + `
+	FROM (SELECT logs_fts.rowid AS k0 FROM logs_fts
 		WHERE logs_fts MATCH ? ORDER BY logs_fts.rowid DESC LIMIT ? OFFSET ?) k
-		JOIN logs t ON t.rowid = k.k0
-		WHERE t.tenant = ? AND t.actor_id IN (` + readableActorIDs + `)
-		ORDER BY t.rowid DESC`
-	args := append([]any{sl.match, q.Limit, q.Skip, sl.p.Tenant}, readableArgs(sl.p.Tenant, sl.p.User)...)
-	return sql, args
+	JOIN logs t ON t.rowid = k.k0
+	WHERE t.tenant = ? AND t.actor_id IN (` + readableActorIDs + `)
+	ORDER BY t.rowid DESC`
+
+func (sl scopedLogs) count() (query, []any) { return qScopedLogsCount, []any{sl.match} }
+
+func (sl scopedLogs) newestPage(q *search.Query) (query, []any) {
+	return qScopedLogsPage, append([]any{sl.match, q.Limit, q.Skip, sl.p.Tenant}, readableArgs(sl.p.Tenant, sl.p.User)...)
 }
 
 // tsQuery is the PostgreSQL query of the full-text part: any of the terms,
@@ -391,8 +418,10 @@ const maxScopeActors = 200
 
 // qReadableActorsOwned lists the actors the caller may read (readableActorIDs)
 // and whether the caller owns each.
-var qReadableActorsOwned = newQuery(`SELECT r.id, EXISTS (SELECT 1 FROM actors a
-	WHERE a.tenant = ? AND a.id = r.id AND a.owner = ?) AS owned FROM (` + readableActorIDs + `) r`)
+var qReadableActorsOwned = newDialectQuery(keepPlan(readableActorsOwned), readableActorsOwned)
+
+const readableActorsOwned = `SELECT r.id, EXISTS (SELECT 1 FROM actors a
+	WHERE a.tenant = ? AND a.id = r.id AND a.owner = ?) AS owned FROM (` + readableActorIDs + `) r`
 
 // ftsScope returns the scope tokens of a full-text search of logs on
 // SQLite: the caller's owner token, which stands for every actor the caller
@@ -410,7 +439,7 @@ func (s *Store) ftsScope(ctx context.Context, table searchTable, p abaco.SearchP
 		Owned bool   `db:"owned"`
 	}
 	args := append([]any{p.Tenant, p.User}, readableArgs(p.Tenant, p.User)...)
-	if err := s.db.SelectContext(ctx, &rows, s.sql(qReadableActorsOwned), args...); err != nil {
+	if err := s.readSelect(ctx, &rows, qReadableActorsOwned, args...); err != nil {
 		return nil, err
 	}
 	scope := []string{}
@@ -467,19 +496,30 @@ func (s *Store) searchPage(ctx context.Context, coll search.Collection, p abaco.
 	if err != nil {
 		return 0, err
 	}
-	type query func() (string, []any)
-	count, newest := sq.count, query(func() (string, []any) { return sq.newestPage(q) })
+	// A query of the search: SQL assembled for it, or a declared query
+	// (prepared), which runs as a cached prepared statement.
+	type stmt struct {
+		sql      string
+		prepared query
+		args     []any
+	}
+	built := func(sql string, args []any) stmt { return stmt{sql: sql, args: args} }
+	count, newest := func() stmt { return built(sq.count()) }, func() stmt { return built(sq.newestPage(q)) }
 	scoped := scope != nil && len(q.Filters) == 0 && p.ExecutionID == ""
 	if scoped {
 		sl := scopedLogs{match: ftsMatch(table, q, scope), p: p}
-		count, newest = sl.count, func() (string, []any) { return sl.newestPage(q) }
+		count = func() stmt { q, args := sl.count(); return stmt{prepared: q, args: args} }
+		newest = func() stmt { q, args := sl.newestPage(q); return stmt{prepared: q, args: args} }
 	}
-	run := func(get func() (string, []any), dest any) error {
-		sql, args := get()
-		if err := s.db.SelectContext(ctx, dest, sql, args...); err != nil {
-			return searchError(err)
+	run := func(get func() stmt, dest any) error {
+		st := get()
+		var err error
+		if st.sql == "" {
+			err = s.readSelect(ctx, dest, st.prepared, st.args...)
+		} else {
+			err = s.db.SelectContext(ctx, dest, st.sql, st.args...)
 		}
-		return nil
+		return searchError(err)
 	}
 	getCount := func() (int, error) {
 		var n []int
@@ -494,7 +534,7 @@ func (s *Store) searchPage(ctx context.Context, coll search.Collection, p abaco.
 		if err != nil || n <= q.Skip || q.Limit == 0 {
 			return n, err
 		}
-		return n, run(func() (string, []any) { return sq.page(q, n <= fewMatches) }, dest)
+		return n, run(func() stmt { return built(sq.page(q, n <= fewMatches)) }, dest)
 	}
 	if q.Limit == 0 {
 		return getCount()
@@ -525,7 +565,7 @@ func (s *Store) searchPage(ctx context.Context, coll search.Collection, p abaco.
 	}
 	// Few enough to rank: the page again, best first.
 	reflect.ValueOf(dest).Elem().SetLen(0)
-	return n, run(func() (string, []any) { return sq.page(q, true) }, dest)
+	return n, run(func() stmt { return built(sq.page(q, true)) }, dest)
 }
 
 // searchError turns a regular expression PostgreSQL refuses (its syntax

@@ -112,6 +112,16 @@ func (s *Store) readRow(ctx context.Context, q query, args ...any) *sql.Row {
 	return st.QueryRowContext(ctx, args...)
 }
 
+// readSelect runs q like readRows and scans its rows into dest, a pointer
+// to a slice, as sqlx's Select does.
+func (s *Store) readSelect(ctx context.Context, dest any, q query, args ...any) error {
+	st, err := s.reads.get(ctx, s.sql(q))
+	if err != nil {
+		return err
+	}
+	return st.SelectContext(ctx, dest, args...)
+}
+
 // keepPlan writes each "= ?" of a SQLite read as "= +?", for readRows.
 // Once ANALYZE has written sqlite_stat4, SQLite plans a comparison of an
 // indexed column with a bare parameter from the parameter's value, and so

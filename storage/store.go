@@ -44,6 +44,7 @@ type Store struct {
 	keyed        *sqlx.DB       // PostgreSQL: connections that never scan a table (pool.go)
 	keyedStmts   *stmtCache     // prepared statements on keyed
 	notifier     *queueNotifier // PostgreSQL: notifies other servers of inserts (notify.go)
+	logsInTable  bool           // tests: log searches read the table itself, as before migration 0013
 }
 
 var _ abaco.Store = (*Store)(nil)

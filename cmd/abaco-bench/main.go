@@ -34,6 +34,7 @@ type config struct {
 	n           int
 	concurrency int
 	smoke       bool // tiny sizes: only keep the harness working
+	keep        bool // scale: leave the loaded database and data dir behind
 }
 
 // scenario runs one measurement on one database and reports its results.
@@ -63,6 +64,7 @@ func main() {
 	jsonOut := flag.Bool("json", false, "print one JSON object per result instead of a table")
 	binary := flag.String("bin", "", "abaco binary to benchmark (default: build ./cmd/abaco into a temp dir)")
 	smoke := flag.Bool("smoke", false, "run each scenario once at a tiny size (for CI: keeps the harness working, asserts no timings)")
+	keep := flag.Bool("keep", false, "scale: leave the loaded database and the server's data dir behind, and print where, to query them after the run")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process to the file (profiles dispatch, whose server runs in-process; serve --pprof profiles the others)")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -77,7 +79,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, *name, *db, config{binary: *binary, n: *n, concurrency: *c, smoke: *smoke}, *jsonOut)
+	err := run(ctx, *name, *db, config{binary: *binary, n: *n, concurrency: *c, smoke: *smoke, keep: *keep}, *jsonOut)
 	pprof.StopCPUProfile()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "abaco-bench:", err)

@@ -39,6 +39,7 @@ func runScale(ctx context.Context, cfg config, db string, out *output) error {
 	if err != nil {
 		return err
 	}
+	s.keep = cfg.keep
 	defer s.stop()
 	template, err := s.createActor(ctx, map[string]any{"image": "abacosamples/wc", "name": "scale"})
 	if err != nil {

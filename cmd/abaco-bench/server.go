@@ -99,6 +99,7 @@ type server struct {
 	log    *os.File
 	client *http.Client
 	token  string
+	keep   bool // stop leaves the database and data dir behind
 }
 
 // startServer runs binary serve on a free loopback port with a fresh data
@@ -188,6 +189,10 @@ func (s *server) stop() {
 	}
 	if s.log != nil {
 		s.log.Close()
+	}
+	if s.keep {
+		fmt.Fprintf(os.Stderr, "  kept: data dir %s, database %s\n", s.dir, redact(s.db.url))
+		return
 	}
 	s.db.drop()
 	os.RemoveAll(s.dir)
