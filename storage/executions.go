@@ -170,6 +170,9 @@ func (s *Store) ExecutionSummary(ctx context.Context, tenant, actorID string) (*
 	defer rows.Close()
 	sum := &abaco.ExecutionSummary{Executions: []*abaco.Execution{}}
 	for rows.Next() {
+		if len(sum.Executions)%rowsPerCtxCheck == rowsPerCtxCheck-1 && ctx.Err() != nil {
+			return nil, fmt.Errorf("summarize executions of %s: %w", actorID, ctx.Err())
+		}
 		var r executionRow
 		if err := rows.Scan(&r.ID, &r.Status, &r.MessageReceivedTime, &r.StartTime, &r.FinishTime,
 			&r.Runtime, &r.CPU, &r.IO); err != nil {

@@ -44,6 +44,7 @@ type Store struct {
 	keyed        *sqlx.DB       // PostgreSQL: connections that never scan a table (pool.go)
 	keyedStmts   *stmtCache     // prepared statements on keyed
 	notifier     *queueNotifier // PostgreSQL: notifies other servers of inserts (notify.go)
+	gate         readGate       // SQLite: bounds the reads of readRows and readRow (gate.go)
 }
 
 var _ abaco.Store = (*Store)(nil)
@@ -84,7 +85,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
 	}
-	s := &Store{db: db, w: db, dialect: dialect, dsn: dsn, id: abaco.NewID(), queries: make([]string, len(queryText))}
+	s := &Store{db: db, w: db, dialect: dialect, dsn: dsn, id: abaco.NewID(), queries: make([]string, len(queryText)), gate: newReadGate(dialect)}
 	if dialect == SQLite {
 		if s.w, err = openWriter(ctx, dsn); err != nil {
 			db.Close()
