@@ -344,8 +344,8 @@ type executionBrief struct {
 	Status              string  `json:"status"`
 }
 
-// newExecutionsView builds the summary of actor's executions.
-func newExecutionsView(base string, actor *abaco.Actor, sum *abaco.ExecutionSummary) executionsView {
+// newExecutionsView builds the summary of an actor's executions.
+func newExecutionsView(base, actorID, owner string, sum *abaco.ExecutionSummary) executionsView {
 	list := make([]executionBrief, 0, len(sum.Executions))
 	for _, e := range sum.Executions {
 		list = append(list, executionBrief{
@@ -356,13 +356,13 @@ func newExecutionsView(base string, actor *abaco.Actor, sum *abaco.ExecutionSumm
 			Status:              e.Status,
 		})
 	}
-	self := base + "/v3/actors/" + actor.ID
+	self := base + "/v3/actors/" + actorID
 	return executionsView{
-		Links:           summaryLinks{Owner: base + "/v3/oauth2/profiles/" + actor.Owner, Self: self + "/executions"},
-		ActorID:         actor.ID,
+		Links:           summaryLinks{Owner: base + "/v3/oauth2/profiles/" + owner, Self: self + "/executions"},
+		ActorID:         actorID,
 		APIServer:       base,
 		Executions:      list,
-		Owner:           actor.Owner,
+		Owner:           owner,
 		TotalCPU:        sum.TotalCPU,
 		TotalExecutions: sum.TotalExecutions,
 		TotalIO:         sum.TotalIO,
