@@ -9,18 +9,33 @@ func missingExecution(actorID, id string) error {
 	return E(NotExist, "No executions found with actor id of %s and execution id of %s.", actorID, id)
 }
 
+// ExecutionList is what GET /actors/{id}/executions shows: an actor's
+// execution totals and its executions, oldest first.
+type ExecutionList struct {
+	ActorID string
+	Owner   string // the actor's
+	Summary *ExecutionSummary
+}
+
 // ListExecutions returns an actor's execution totals and its executions,
-// oldest first.
-func (s *Service) ListExecutions(ctx context.Context, p Principal, actorID string) (*Actor, *ExecutionSummary, error) {
-	a, err := s.actorFor(ctx, p, actorID, LevelRead)
+// oldest first. It refuses as actorFor(…, LevelRead) does; the actor's
+// owner, which that takes, comes with the executions, in one read.
+func (s *Service) ListExecutions(ctx context.Context, p Principal, actorID string) (ExecutionList, error) {
+	id, err := s.resolveActorID(ctx, p.Tenant, actorID)
 	if err != nil {
-		return nil, nil, err
+		return ExecutionList{}, err
 	}
-	sum, err := s.store.ExecutionSummary(ctx, a.Tenant, a.ID)
+	owner, sum, err := s.store.ExecutionSummaryOfActor(ctx, p.Tenant, id)
+	if errors.Is(err, ErrNotFound) {
+		return ExecutionList{}, notFound(err, "No actor found with identifier: "+actorID+".")
+	}
 	if err != nil {
-		return nil, nil, internal(err, "list executions")
+		return ExecutionList{}, internal(err, "list executions")
 	}
-	return a, sum, nil
+	if err := s.require(ctx, p, KindActor, id, owner, LevelRead, "Not authorized -- you do not have access to this actor."); err != nil {
+		return ExecutionList{}, err
+	}
+	return ExecutionList{ActorID: id, Owner: owner, Summary: sum}, nil
 }
 
 // GetExecution returns one execution of an actor the caller may read.

@@ -48,6 +48,9 @@ type Store interface {
 	// ExecutionSummary returns the actor's totals and all its executions,
 	// oldest first (only id, status and the three times are set).
 	ExecutionSummary(ctx context.Context, tenant, actorID string) (*ExecutionSummary, error)
+	// ExecutionSummaryOfActor is ExecutionSummary with the actor's owner,
+	// both from one statement; ErrNotFound if there is no such actor.
+	ExecutionSummaryOfActor(ctx context.Context, tenant, actorID string) (owner string, sum *ExecutionSummary, err error)
 	// ExecutionCountPending counts SUBMITTED executions no worker has claimed.
 	ExecutionCountPending(ctx context.Context, tenant, actorID string) (int, error)
 	// ExecutionDeletePending deletes the unclaimed SUBMITTED executions and

@@ -125,15 +125,27 @@ func okActors(w http.ResponseWriter, message string, views []actorView) {
 		ok(w, message, views)
 		return
 	}
+	okActorViews(w, message, len(views), func(i int) *actorView { return &views[i] })
+}
+
+// okActorViews is okActors for the n views that view returns one at a
+// time, so that a list need not hold them all (a hundred views were a
+// third of what a list of actors allocated). The view returned may be
+// overwritten by the next call.
+func okActorViews(w http.ResponseWriter, message string, n int, view func(i int) *actorView) {
 	p := actorBodies.Get().(*[]byte)
 	b := append((*p)[:0], `{"result":[`...)
-	for i := range views {
+	for i := range n {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = views[i].appendJSON(b); err != nil {
+		if b, err = view(i).appendJSON(b); err != nil {
 			actorBodies.Put(p)
+			views := make([]actorView, n)
+			for i := range views {
+				views[i] = *view(i)
+			}
 			ok(w, message, views) // encoding/json reports it its way
 			return
 		}

@@ -60,3 +60,33 @@ func TestOkActorsInvalidState(t *testing.T) {
 	require.Equal(t, want.Code, got.Code)
 	require.Equal(t, want.Body.String(), got.Body.String())
 }
+
+// okActorViews with one view overwritten for each actor, as okActorList
+// calls it, writes what ok writes for the list, also when a state is not
+// valid JSON and encoding/json reports it.
+func TestOkActorViewsOneAtATime(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 7))
+	var xs []*abaco.Actor
+	for i := range 50 {
+		xs = append(xs, randomActor(rng, i))
+	}
+	for _, bad := range []bool{false, true} {
+		if bad {
+			xs[7].State = json.RawMessage(`{bad`)
+		}
+		var views []actorView
+		for _, x := range xs {
+			views = append(views, newActorView("http://x", false, x, runAsView{}))
+		}
+		var v actorView
+		want, got := httptest.NewRecorder(), httptest.NewRecorder()
+		ok(want, "m", views)
+		okActorViews(got, "m", len(xs), func(i int) *actorView {
+			v = newActorView("http://x", false, xs[i], runAsView{})
+			return &v
+		})
+		require.Equal(t, want.Code, got.Code)
+		require.Equal(t, want.Body.String(), got.Body.String())
+	}
+}

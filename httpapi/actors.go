@@ -106,7 +106,7 @@ func (a *API) listActors(w http.ResponseWriter, r *http.Request, ps httprouter.P
 		a.fail(w, r, err)
 		return
 	}
-	okActors(w, "Actors retrieved successfully.", a.renderActors(r, actors))
+	a.okActorList(w, r, "Actors retrieved successfully.", actors)
 }
 
 func (a *API) getActor(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {

@@ -14,12 +14,12 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request, ps httprout
 		a.searchActor(w, r, p, ps.ByName("id"), "", search.Executions)
 		return
 	}
-	actor, sum, err := a.svc.ListExecutions(r.Context(), p, ps.ByName("id"))
+	l, err := a.svc.ListExecutions(r.Context(), p, ps.ByName("id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	ok(w, "Actor executions retrieved successfully.", newExecutionsView(a.baseURL(r), actor, sum))
+	ok(w, "Actor executions retrieved successfully.", newExecutionsView(a.baseURL(r), l.ActorID, l.Owner, l.Summary))
 }
 
 func (a *API) getExecution(w http.ResponseWriter, r *http.Request, ps httprouter.Params, p abaco.Principal) {

@@ -201,23 +201,42 @@ func (a *API) renderActor(r *http.Request, x *abaco.Actor) actorView {
 	return newActorView(a.baseURL(r), a.svc.Config().DefaultToken, x, a.runAs(r, x))
 }
 
-// renderActors shows a list of actors. The run-as part depends on the
-// owner only, so it is resolved once per owner (a directory lookup and the
-// mount policy), not once per actor.
+// renderActors shows a list of actors.
 func (a *API) renderActors(r *http.Request, xs []*abaco.Actor) []actorView {
-	base, defaultToken := a.baseURL(r), a.svc.Config().DefaultToken
-	byOwner := map[[2]string]runAsView{}
+	viewOf := a.actorViewer(r)
 	out := make([]actorView, 0, len(xs))
 	for _, x := range xs {
+		out = append(out, viewOf(x))
+	}
+	return out
+}
+
+// okActorList answers 200 with the views of xs, as
+// okActors(w, message, a.renderActors(r, xs)) does, making one at a time.
+func (a *API) okActorList(w http.ResponseWriter, r *http.Request, message string, xs []*abaco.Actor) {
+	viewOf := a.actorViewer(r)
+	var v actorView
+	okActorViews(w, message, len(xs), func(i int) *actorView {
+		v = viewOf(xs[i])
+		return &v
+	})
+}
+
+// actorViewer returns what shows the actors of one list. The run-as part
+// depends on the owner only, so it is resolved once per owner (a directory
+// lookup and the mount policy), not once per actor.
+func (a *API) actorViewer(r *http.Request) func(x *abaco.Actor) actorView {
+	base, defaultToken := a.baseURL(r), a.svc.Config().DefaultToken
+	byOwner := map[[2]string]runAsView{}
+	return func(x *abaco.Actor) actorView {
 		k := [2]string{x.Tenant, x.Owner}
 		ra, seen := byOwner[k]
 		if !seen {
 			ra = a.runAs(r, x)
 			byOwner[k] = ra
 		}
-		out = append(out, newActorView(base, defaultToken, x, ra))
+		return newActorView(base, defaultToken, x, ra)
 	}
-	return out
 }
 
 // actorFields is an actor's view as a map of its encoded fields, for the
@@ -325,8 +344,8 @@ type executionBrief struct {
 	Status              string  `json:"status"`
 }
 
-// newExecutionsView builds the summary of actor's executions.
-func newExecutionsView(base string, actor *abaco.Actor, sum *abaco.ExecutionSummary) executionsView {
+// newExecutionsView builds the summary of an actor's executions.
+func newExecutionsView(base, actorID, owner string, sum *abaco.ExecutionSummary) executionsView {
 	list := make([]executionBrief, 0, len(sum.Executions))
 	for _, e := range sum.Executions {
 		list = append(list, executionBrief{
@@ -337,13 +356,13 @@ func newExecutionsView(base string, actor *abaco.Actor, sum *abaco.ExecutionSumm
 			Status:              e.Status,
 		})
 	}
-	self := base + "/v3/actors/" + actor.ID
+	self := base + "/v3/actors/" + actorID
 	return executionsView{
-		Links:           summaryLinks{Owner: base + "/v3/oauth2/profiles/" + actor.Owner, Self: self + "/executions"},
-		ActorID:         actor.ID,
+		Links:           summaryLinks{Owner: base + "/v3/oauth2/profiles/" + owner, Self: self + "/executions"},
+		ActorID:         actorID,
 		APIServer:       base,
 		Executions:      list,
-		Owner:           actor.Owner,
+		Owner:           owner,
 		TotalCPU:        sum.TotalCPU,
 		TotalExecutions: sum.TotalExecutions,
 		TotalIO:         sum.TotalIO,

@@ -192,7 +192,7 @@ func TestViewsEncodeAsTheMaps(t *testing.T) {
 		for j := range rng.IntN(4) {
 			sum.Executions = append(sum.Executions, randomExecution(rng, j))
 		}
-		requireSameJSON(t, mapExecutions(base, x, sum), newExecutionsView(base, x, sum))
+		requireSameJSON(t, mapExecutions(base, x, sum), newExecutionsView(base, x.ID, x.Owner, sum))
 	}
 }
 

@@ -74,7 +74,7 @@ func (s *Store) ActorCreate(ctx context.Context, a *abaco.Actor) error {
 func (s *Store) ActorGet(ctx context.Context, tenant, id string) (*abaco.Actor, error) {
 	// Scanned by hand, as in actors: every request on an actor reads it.
 	var r actorRow
-	if err := s.readRow(ctx, qActorGet, tenant, id).Scan(r.scanArgs()...); err != nil {
+	if err := s.readRow(ctx, qActorGet, []any{tenant, id}, r.scanArgs()...); err != nil {
 		return nil, fmt.Errorf("get actor %s: %w", id, notFound(err))
 	}
 	a, err := r.actor()
@@ -166,6 +166,9 @@ func (s *Store) actors(ctx context.Context, q query, args ...any) ([]*abaco.Acto
 	var r actorRow
 	dest := r.scanArgs()
 	for rows.Next() {
+		if len(as)%rowsPerCtxCheck == rowsPerCtxCheck-1 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		r = actorRow{}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err

@@ -43,6 +43,7 @@ var (
 	qExecutionGet = newQuery(`SELECT ` + executionColumns + ` FROM executions
 		WHERE tenant = ? AND actor_id = ? AND id = ?`)
 	qExecutionSummary      = newDialectQuery(keepPlan(executionSummary), executionSummary)
+	qExecutionSummaryOwner = newDialectQuery(keepPlan(executionSummaryOwner), executionSummaryOwner)
 	qExecutionCountPending = newQuery(`SELECT COUNT(*) FROM executions
 		WHERE tenant = ? AND actor_id = ? AND status = 'SUBMITTED' AND worker_id IS NULL`)
 	qExecutionDeletePending = newQuery(`DELETE FROM executions
@@ -204,21 +205,71 @@ const executionSummary = `SELECT id, status, message_received_time, start_time,
 	finish_time, runtime, cpu, io FROM executions
 	WHERE tenant = ? AND actor_id = ? ORDER BY seq`
 
+// executionSummaryOwner is executionSummary with the actor's owner in
+// every row, and one row with an empty id for an actor without executions
+// (qExecutionSummaryOwner). Execution ids are never empty.
+const executionSummaryOwner = `SELECT a.owner, COALESCE(e.id, ''), COALESCE(e.status, ''),
+	e.message_received_time, e.start_time, e.finish_time, COALESCE(e.runtime, 0),
+	COALESCE(e.cpu, 0), COALESCE(e.io, 0)
+	FROM actors a LEFT JOIN executions e ON e.tenant = a.tenant AND e.actor_id = a.id
+	WHERE a.tenant = ? AND a.id = ? ORDER BY e.seq`
+
 // ExecutionSummary returns the actor's totals and its executions, oldest
 // first, from one query so that the totals match the list.
 func (s *Store) ExecutionSummary(ctx context.Context, tenant, actorID string) (*abaco.ExecutionSummary, error) {
-	// Scanned field by field: sqlx's reflection was a fifth of a list's CPU.
-	rows, err := s.readRows(ctx, qExecutionSummary, tenant, actorID)
+	_, sum, err := s.executionSummary(ctx, qExecutionSummary, tenant, actorID)
 	if err != nil {
 		return nil, fmt.Errorf("summarize executions of %s: %w", actorID, err)
 	}
+	return sum, nil
+}
+
+// ExecutionSummaryOfActor is ExecutionSummary with the actor's owner. A
+// list of executions needs the owner to authorize the caller: reading it
+// with the executions saves a statement, on PostgreSQL a round trip to
+// the backend, which with 8 clients on 2 cores is one more wait for a core.
+func (s *Store) ExecutionSummaryOfActor(ctx context.Context, tenant, actorID string) (string, *abaco.ExecutionSummary, error) {
+	owner, sum, err := s.executionSummary(ctx, qExecutionSummaryOwner, tenant, actorID)
+	if err != nil {
+		return "", nil, fmt.Errorf("summarize executions of %s: %w", actorID, err)
+	}
+	if owner == nil {
+		return "", nil, fmt.Errorf("summarize executions of %s: %w", actorID, abaco.ErrNotFound)
+	}
+	return *owner, sum, nil
+}
+
+// executionSummary runs q, executionSummary or executionSummaryOwner,
+// and adds up its rows; the owner is nil for the first, or when the
+// second finds no actor.
+func (s *Store) executionSummary(ctx context.Context, q query, tenant, actorID string) (*string, *abaco.ExecutionSummary, error) {
+	// Scanned field by field: sqlx's reflection was a fifth of a list's CPU.
+	rows, err := s.readRows(ctx, q, tenant, actorID)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer rows.Close()
+	withOwner := q == qExecutionSummaryOwner
+	var owner *string
 	sum := &abaco.ExecutionSummary{Executions: []*abaco.Execution{}}
+	var r executionRow
+	dest := []any{&r.ID, &r.Status, &r.MessageReceivedTime, &r.StartTime, &r.FinishTime, &r.Runtime, &r.CPU, &r.IO}
+	if withOwner {
+		owner = new(string)
+		dest = append([]any{owner}, dest...)
+	}
+	found := false
 	for rows.Next() {
-		var r executionRow
-		if err := rows.Scan(&r.ID, &r.Status, &r.MessageReceivedTime, &r.StartTime, &r.FinishTime,
-			&r.Runtime, &r.CPU, &r.IO); err != nil {
-			return nil, fmt.Errorf("summarize executions of %s: %w", actorID, err)
+		if len(sum.Executions)%rowsPerCtxCheck == rowsPerCtxCheck-1 && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		r = executionRow{}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, err
+		}
+		found = true
+		if r.ID == "" { // executionSummaryOwner's row of an actor without executions
+			continue
 		}
 		sum.TotalCPU += r.CPU
 		sum.TotalIO += r.IO
@@ -229,10 +280,13 @@ func (s *Store) ExecutionSummary(ctx context.Context, tenant, actorID string) (*
 		})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("summarize executions of %s: %w", actorID, err)
+		return nil, nil, err
+	}
+	if !found {
+		owner = nil
 	}
 	sum.TotalExecutions = len(sum.Executions)
-	return sum, nil
+	return owner, sum, nil
 }
 
 // ExecutionCountPending counts the actor's unclaimed SUBMITTED executions.

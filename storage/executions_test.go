@@ -472,6 +472,14 @@ func TestExecutionSummary(t *testing.T) {
 		empty, err := s.ExecutionSummary(ctx, "t1", "a")
 		require.NoError(t, err)
 		require.Equal(t, &abaco.ExecutionSummary{Executions: []*abaco.Execution{}}, empty)
+		owner, empty, err := s.ExecutionSummaryOfActor(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Equal(t, a.Owner, owner)
+		require.Equal(t, &abaco.ExecutionSummary{Executions: []*abaco.Execution{}}, empty, "an actor without executions")
+		_, _, err = s.ExecutionSummaryOfActor(ctx, "t1", "missing")
+		require.ErrorIs(t, err, abaco.ErrNotFound)
+		_, _, err = s.ExecutionSummaryOfActor(ctx, "t2", "a")
+		require.ErrorIs(t, err, abaco.ErrNotFound, "another tenant's")
 
 		createExecutions(t, s, a, "e", 3)
 		for i, id := range []string{"e000", "e001"} {
@@ -496,6 +504,10 @@ func TestExecutionSummary(t *testing.T) {
 			{ID: "e001", Status: abaco.ExecComplete, MessageReceivedTime: received, StartTime: ms(200), FinishTime: ms(250)},
 			{ID: "e002", Status: abaco.ExecSubmitted, MessageReceivedTime: received},
 		}, sum.Executions)
+		owner, withOwner, err := s.ExecutionSummaryOfActor(ctx, "t1", "a")
+		require.NoError(t, err)
+		require.Equal(t, a.Owner, owner)
+		require.Equal(t, sum, withOwner)
 	})
 }
 

@@ -21,20 +21,46 @@ var (
 		WHERE tenant = ? AND kind = ? AND resource = ? AND username IN (?, ?)`)
 	qPermissionDeleteResource = newQuery(`DELETE FROM permissions
 		WHERE tenant = ? AND kind = ? AND resource = ?`)
-	// A user's own row, when present, decides; ABACO_WORLD counts only
-	// without one. NONE rows are never stored, so any row is READ or above.
-	// Each readable actor is then read by its primary key. SQLite plans the
-	// IN list that way; PostgreSQL, whose default costs take index lookups
-	// for disk reads, preferred reading every actor of the tenant and
-	// hashing (3 ms instead of 1 ms with 10,000 actors, and growing with the
-	// tenant), so there the ids come as an array, which it looks up.
-	qActorListReadable = newDialectQuery(keepPlan(`SELECT `+actorColumns+` FROM actors a
-		WHERE a.tenant = ? AND a.id IN (`+readableActorIDs+`)
-		ORDER BY a.create_time, a.id`),
-		`SELECT `+actorColumns+` FROM actors a
-		WHERE a.tenant = ? AND a.id = ANY(ARRAY(`+readableActorIDs+`))
-		ORDER BY a.create_time, a.id`)
+	// The actors a user may read (readableActorIDs), oldest first: those
+	// the user owns, read in order from the actors_by_owner index, then
+	// those readable otherwise, by their primary key. The owner's own
+	// permission row on each actor it owns is left out of the second part
+	// (EXCEPT), which is most often empty: looking the owned actors up
+	// again by key, as one list of readable ids did, was half the
+	// statement's work (PostgreSQL: 391 buffers read, now 194, for a user
+	// with 100 actors), and SQLite had to sort what the index gives in
+	// order (it now merges the two parts). PostgreSQL, whose default costs
+	// take index lookups for disk reads, preferred reading every actor of
+	// the tenant and hashing to an IN list (3 ms instead of 1 ms with
+	// 10,000 actors, and growing with the tenant), so there the ids come as
+	// an array, which it looks up. Arguments: readableListArgs.
+	qActorListReadable = newDialectQuery(keepPlan(`SELECT `+actorColumns+` FROM actors
+		WHERE tenant = ? AND owner = ?
+		UNION ALL SELECT `+actorColumns+` FROM actors
+		WHERE tenant = ? AND id IN (`+readableNotOwnedIDs+`)
+		ORDER BY create_time, id`),
+		`SELECT `+actorColumns+` FROM actors
+		WHERE tenant = ? AND owner = ?
+		UNION ALL SELECT `+actorColumns+` FROM actors
+		WHERE tenant = ? AND id = ANY(ARRAY(`+readableNotOwnedIDs+`))
+		ORDER BY create_time, id`)
 )
+
+// readableNotOwnedIDs selects the ids of the actors of a tenant that a
+// user may read but does not own: readableActorIDs without its first part,
+// less the owned ones. Arguments: tenant, user, tenant, user, tenant, user.
+const readableNotOwnedIDs = `SELECT u.resource FROM permissions u
+		WHERE u.tenant = ? AND u.username = ? AND u.kind = 'actor' AND u.level >= 1
+	UNION SELECT w.resource FROM permissions w
+		WHERE w.tenant = ? AND w.username = 'ABACO_WORLD' AND w.kind = 'actor' AND w.level >= 1
+		AND NOT EXISTS (SELECT 1 FROM permissions x WHERE x.tenant = w.tenant AND x.kind = 'actor'
+			AND x.resource = w.resource AND x.username = ?)
+	EXCEPT SELECT o.id FROM actors o WHERE o.tenant = ? AND o.owner = ?`
+
+// readableListArgs are qActorListReadable's arguments.
+func readableListArgs(tenant, user string) []any {
+	return []any{tenant, user, tenant, tenant, user, tenant, user, tenant, user}
+}
 
 // readableActorIDs selects the ids of the actors of a tenant that a user
 // may read (reference §12): those the user owns, those where the user's own
@@ -119,7 +145,7 @@ func (s *Store) PermissionDeleteResource(ctx context.Context, tenant string, kin
 
 // ActorListReadable returns the actors user owns or may read.
 func (s *Store) ActorListReadable(ctx context.Context, tenant, user string) ([]*abaco.Actor, error) {
-	as, err := s.actors(ctx, qActorListReadable, append([]any{tenant}, readableArgs(tenant, user)...)...)
+	as, err := s.actors(ctx, qActorListReadable, readableListArgs(tenant, user)...)
 	if err != nil {
 		return nil, fmt.Errorf("list actors %s may read: %w", user, err)
 	}

@@ -60,6 +60,11 @@ func TestActorListReadable(t *testing.T) {
 		mk("WORLD", "alice", 3)
 		mk("PRIVATE", "alice", 4)
 		mk("OWNROWWINS", "alice", 5)
+		// Owned ones come from another part of the query than shared
+		// ones: the list still interleaves them by time (then id), and an
+		// owned actor that is also public is listed once.
+		mk("OWNLATE", "bob", 6)
+		mk("OWNTIE", "bob", 2)
 		other := newActor("t2", "OTHER")
 		other.Owner = "bob"
 		require.NoError(t, s.ActorCreate(ctx, other))
@@ -71,6 +76,7 @@ func TestActorListReadable(t *testing.T) {
 		grant("OWNROWWINS", "bob", abaco.LevelExecute)
 		grant("OWNROWWINS", abaco.WorldUser, abaco.LevelUpdate)
 		grant("PRIVATE", "carol", abaco.LevelUpdate)
+		grant("OWNLATE", abaco.WorldUser, abaco.LevelRead)
 
 		as, err := s.ActorListReadable(ctx, "t1", "bob")
 		require.NoError(t, err)
@@ -78,7 +84,7 @@ func TestActorListReadable(t *testing.T) {
 		for _, a := range as {
 			ids = append(ids, a.ID)
 		}
-		require.Equal(t, []string{"OWN", "SHARED", "WORLD", "OWNROWWINS"}, ids)
+		require.Equal(t, []string{"OWN", "OWNTIE", "SHARED", "WORLD", "OWNROWWINS", "OWNLATE"}, ids)
 	})
 }
 

@@ -92,28 +92,62 @@ func (s *Store) txStmt(ctx context.Context, tx *sqlx.Tx, q query) (*sqlx.Stmt, e
 // cached for it on the read handle. A list of actors spent a fifth of its
 // CPU having SQLite parse and plan its query; on PostgreSQL a prepared
 // statement becomes a named one, which after five executions is run on a
-// generic plan instead of being planned for every request.
-func (s *Store) readRows(ctx context.Context, q query, args ...any) (*sql.Rows, error) {
+// generic plan instead of being planned for every request. On SQLite the
+// read holds a place of the read gate (readGate) until the rows are closed.
+//
+// The statement runs without ctx's cancellation (see uncancelled); callers
+// that read many rows check ctx between them.
+func (s *Store) readRows(ctx context.Context, q query, args ...any) (*gatedRows, error) {
 	st, err := s.reads.get(ctx, s.sql(q))
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	release, err := s.gate.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(uncancelled(ctx), args...)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return &gatedRows{Rows: rows, release: release}, nil
 }
 
-// readRow is readRows for a query of at most one row.
-func (s *Store) readRow(ctx context.Context, q query, args ...any) *sql.Row {
+// gatedRows are rows that leave the read gate when closed.
+type gatedRows struct {
+	*sql.Rows
+	release func()
+}
+
+// Close closes the rows and leaves the gate; it may be called again.
+func (r *gatedRows) Close() error {
+	err := r.Rows.Close()
+	if r.release != nil {
+		r.release()
+		r.release = nil
+	}
+	return err
+}
+
+// readRow is readRows for a query of at most one row, scanned into dest.
+func (s *Store) readRow(ctx context.Context, q query, args []any, dest ...any) error {
 	st, err := s.reads.get(ctx, s.sql(q))
 	if err != nil {
-		// A Row carries its error to Scan only when it comes from a
-		// query; run the text unprepared, which reports the same error.
-		return s.db.QueryRowContext(ctx, s.sql(q), args...)
+		return err
 	}
-	return st.QueryRowContext(ctx, args...)
+	release, err := s.gate.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return st.QueryRowContext(uncancelled(ctx), args...).Scan(dest...)
 }
 
-// readSelect runs q like readRows and scans its rows into dest, a pointer
-// to a slice, as sqlx's Select does.
+// readSelect runs q as a cached prepared statement and scans its rows into
+// dest, a pointer to a slice, as sqlx's Select does. Its reads (searches)
+// may be long, so they pass no read gate (two of them would hold every
+// list and get back) and the request's cancellation still interrupts them.
 func (s *Store) readSelect(ctx context.Context, dest any, q query, args ...any) error {
 	st, err := s.reads.get(ctx, s.sql(q))
 	if err != nil {
@@ -121,6 +155,21 @@ func (s *Store) readSelect(ctx context.Context, dest any, q query, args ...any) 
 	}
 	return st.SelectContext(ctx, dest, args...)
 }
+
+// rowsPerCtxCheck is how many rows of a readRows read go by between
+// checks of the request's context.
+const rowsPerCtxCheck = 1000
+
+// uncancelled is ctx for a short read: the same values, but it never ends.
+// With a context that can end, database/sql and both drivers each start a
+// goroutine per query to watch it (to close the rows, to interrupt SQLite,
+// to send PostgreSQL a cancel request), and wake it when the query is
+// done: on SQLite a fifth of the time the runnable goroutines of the scale
+// bench's reads waited for a core was these watchers waiting to exit.
+// The reads of readRows and readRow take milliseconds; a request whose
+// client has gone is stopped between rows (the callers check ctx) or when
+// the read returns.
+func uncancelled(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // keepPlan writes each "= ?" of a SQLite read as "= +?", for readRows.
 // Once ANALYZE has written sqlite_stat4, SQLite plans a comparison of an

@@ -45,6 +45,7 @@ type Store struct {
 	keyedStmts   *stmtCache     // prepared statements on keyed
 	notifier     *queueNotifier // PostgreSQL: notifies other servers of inserts (notify.go)
 	logsInTable  bool           // tests: log searches read the table itself, as before migration 0013
+	gate         readGate       // SQLite: bounds the reads of readRows and readRow (gate.go)
 }
 
 var _ abaco.Store = (*Store)(nil)
@@ -85,7 +86,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
 	}
-	s := &Store{db: db, w: db, dialect: dialect, dsn: dsn, id: abaco.NewID(), queries: make([]string, len(queryText))}
+	s := &Store{db: db, w: db, dialect: dialect, dsn: dsn, id: abaco.NewID(), queries: make([]string, len(queryText)), gate: newReadGate(dialect)}
 	if dialect == SQLite {
 		if s.w, err = openWriter(ctx, dsn); err != nil {
 			db.Close()

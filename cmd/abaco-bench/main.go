@@ -5,13 +5,14 @@
 // compare with bare Engine API runs (parallel), and how the API answers
 // with a large database (scale).
 //
-//	abaco-bench [-scenario all|ingest|dispatch|sync|parallel|scale] [-db sqlite|postgres] [-n N] [-c C] [-json]
+//	abaco-bench [-scenario all|ingest|dispatch|sync|parallel|scale] [-db sqlite|postgres] [-n N] [-c C] [-json] [-keep DIR]
 //
 // Every scenario but dispatch drives the real server binary over HTTP, on a
 // fresh data dir and a fresh database (a temp SQLite file, or a new schema
 // of the PostgreSQL at ABACO_TEST_POSTGRES), and removes both afterwards.
 // Dispatch runs the server inside this process with a runtime that runs
-// nothing, so that only the queue is measured.
+// nothing, so that only the queue is measured. With -keep, scale keeps its
+// loaded database (minutes to load) in DIR and reuses it in the next run.
 package main
 
 import (
@@ -34,7 +35,10 @@ type config struct {
 	n           int
 	concurrency int
 	smoke       bool // tiny sizes: only keep the harness working
-	keep        bool // scale: leave the loaded database and data dir behind
+	// keep, for scale: a directory where the loaded database and the
+	// server's data dir stay after the run, to be measured again by the
+	// next run with the same -keep and -n instead of loading anew.
+	keep string
 }
 
 // scenario runs one measurement on one database and reports its results.
@@ -64,7 +68,7 @@ func main() {
 	jsonOut := flag.Bool("json", false, "print one JSON object per result instead of a table")
 	binary := flag.String("bin", "", "abaco binary to benchmark (default: build ./cmd/abaco into a temp dir)")
 	smoke := flag.Bool("smoke", false, "run each scenario once at a tiny size (for CI: keeps the harness working, asserts no timings)")
-	keep := flag.Bool("keep", false, "scale: leave the loaded database and the server's data dir behind, and print where, to query them after the run")
+	keep := flag.String("keep", "", "scale only: keep the loaded database and data dir in this directory and reuse them when it already holds a load of the same -n (default: a fresh database, removed afterwards)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process to the file (profiles dispatch, whose server runs in-process; serve --pprof profiles the others)")
 	flag.Parse()
 	if *cpuProfile != "" {

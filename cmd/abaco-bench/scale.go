@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,26 +38,27 @@ const (
 // and the searches of the search issue when /actors/search answers
 // (otherwise one "not available" line each, to fill in once it does).
 func runScale(ctx context.Context, cfg config, db string, out *output) error {
-	s, err := startServer(ctx, cfg.binary, db, cfg.concurrency, "--no-dispatch")
+	var s *server
+	var err error
+	if cfg.keep != "" {
+		s, err = startKeptServer(ctx, cfg.binary, db, filepath.Join(cfg.keep, db), cfg.concurrency, "--no-dispatch")
+	} else {
+		s, err = startServer(ctx, cfg.binary, db, cfg.concurrency, "--no-dispatch")
+	}
 	if err != nil {
 		return err
 	}
-	s.keep = cfg.keep
 	defer s.stop()
-	template, err := s.createActor(ctx, map[string]any{"image": "abacosamples/wc", "name": "scale"})
-	if err != nil {
-		return err
-	}
-	if _, err := s.send(ctx, template, "template message"); err != nil {
-		return err
-	}
 	nActors := max(2, cfg.n/executionsPerActor)
-	t0 := time.Now()
-	actorIDs, err := bulkLoad(ctx, s.db, template, nActors, cfg.n)
+	actorIDs, err := keptLoad(s, cfg.n)
 	if err != nil {
-		return fmt.Errorf("load: %w", err)
+		return err
 	}
-	fmt.Fprintf(out.progress(), "  loaded %d actors, %d executions in %s\n", nActors, cfg.n, time.Since(t0).Round(time.Millisecond))
+	if actorIDs == nil {
+		if actorIDs, err = loadScale(ctx, s, nActors, cfg.n, out); err != nil {
+			return err
+		}
+	}
 
 	tokens := make([]string, scaleUsers)
 	for i := range tokens {
@@ -140,6 +144,62 @@ func runScale(ctx context.Context, cfg config, db string, out *output) error {
 		}
 	}
 	return nil
+}
+
+// loadScale makes the template actor and its message through the API and
+// copies them into the database (bulkLoad); with -keep it writes the
+// actors' ids into the kept data dir, for keptLoad.
+func loadScale(ctx context.Context, s *server, nActors, n int, out *output) ([]string, error) {
+	template, err := s.createActor(ctx, map[string]any{"image": "abacosamples/wc", "name": "scale"})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.send(ctx, template, "template message"); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	actorIDs, err := bulkLoad(ctx, s.db, template, nActors, n)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	fmt.Fprintf(out.progress(), "  loaded %d actors, %d executions in %s\n", nActors, n, time.Since(t0).Round(time.Millisecond))
+	actorIDs[0] = template // copy k is actorIDs[k]; the template is copy 0
+	if s.keep {
+		text := strconv.Itoa(n) + "\n" + strings.Join(actorIDs, "\n") + "\n"
+		if err := os.WriteFile(filepath.Join(s.dir, scaleIDsFile), []byte(text), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return actorIDs, nil
+}
+
+// scaleIDsFile, in a kept data dir, holds the number of executions loaded
+// and then the loaded actors' ids, one a line, the template's first.
+const scaleIDsFile = "scale-ids"
+
+// keptLoad returns the actor ids of a load kept in the server's data dir,
+// or nil when there is none. A kept dir without one (a load that failed)
+// or with a load of another size is an error: the database would hold
+// duplicates.
+func keptLoad(s *server, n int) ([]string, error) {
+	if !s.keep {
+		return nil, nil
+	}
+	b, err := os.ReadFile(filepath.Join(s.dir, scaleIDsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(s.dir, "abaco-bench-loading")); err == nil {
+			return nil, fmt.Errorf("%s holds a load that did not finish: remove it (and for PostgreSQL the schema named in its postgres-schema)", s.dir)
+		}
+		return nil, os.WriteFile(filepath.Join(s.dir, "abaco-bench-loading"), nil, 0o644)
+	}
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Fields(string(b))
+	if len(lines) < 3 || lines[0] != strconv.Itoa(n) {
+		return nil, fmt.Errorf("%s holds a load of another size than -n %d: use another -keep directory", s.dir, n)
+	}
+	return lines[1:], nil
 }
 
 // answers reports whether GET path answers 200.

@@ -42,38 +42,71 @@ func freshDatabase(ctx context.Context, kind, dir string) (*database, error) {
 	case "sqlite":
 		return &database{kind: kind, url: filepath.Join(dir, "abaco.db"), drop: func() {}}, nil
 	case "postgres":
-		base := os.Getenv("ABACO_TEST_POSTGRES")
-		if base == "" {
-			base = defaultPostgresURL
-		}
-		db, err := sql.Open("postgres", base)
-		if err != nil {
-			return nil, err
-		}
-		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if err := db.PingContext(pingCtx); err != nil {
-			db.Close()
-			return nil, skipped("PostgreSQL at %s: %v", redact(base), err)
-		}
-		schema := "bench_" + randomHex(6)
+		return postgresSchema(ctx, "bench_"+randomHex(6), true, true)
+	}
+	return nil, fmt.Errorf("unknown database %q (sqlite or postgres)", kind)
+}
+
+// keptDatabase is the database kept in dir by -keep: the SQLite file of
+// the data dir, or the PostgreSQL schema named in dir's postgres-schema
+// file, made (empty) and named there the first time. Its drop keeps it.
+func keptDatabase(ctx context.Context, kind, dir string) (*database, error) {
+	if kind != "postgres" {
+		return freshDatabase(ctx, kind, dir)
+	}
+	nameFile := filepath.Join(dir, "postgres-schema")
+	if b, err := os.ReadFile(nameFile); err == nil {
+		return postgresSchema(ctx, strings.TrimSpace(string(b)), false, false)
+	}
+	schema := "bench_keep_" + randomHex(6)
+	d, err := postgresSchema(ctx, schema, true, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(nameFile, []byte(schema+"\n"), 0o644); err != nil {
+		d.drop()
+		return nil, err
+	}
+	return d, nil
+}
+
+// postgresSchema is the schema of the PostgreSQL at ABACO_TEST_POSTGRES,
+// created first if create; the database's drop drops it if dropped.
+func postgresSchema(ctx context.Context, schema string, create, dropped bool) (*database, error) {
+	base := os.Getenv("ABACO_TEST_POSTGRES")
+	if base == "" {
+		base = defaultPostgresURL
+	}
+	db, err := sql.Open("postgres", base)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, skipped("PostgreSQL at %s: %v", redact(base), err)
+	}
+	if create {
 		if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("create schema: %w", err)
 		}
-		u, err := url.Parse(base)
-		if err != nil {
-			return nil, err
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return &database{kind: kind, url: u.String(), drop: func() {
-			db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}}, nil
 	}
-	return nil, fmt.Errorf("unknown database %q (sqlite or postgres)", kind)
+	u, err := url.Parse(base)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return &database{kind: "postgres", url: u.String(), drop: func() {
+		if dropped {
+			db.Exec("DROP SCHEMA " + schema + " CASCADE")
+		}
+		db.Close()
+	}}, nil
 }
 
 func redact(u string) string {
@@ -99,7 +132,7 @@ type server struct {
 	log    *os.File
 	client *http.Client
 	token  string
-	keep   bool // stop leaves the database and data dir behind
+	keep   bool // leave the data dir and the database in place
 }
 
 // startServer runs binary serve on a free loopback port with a fresh data
@@ -114,14 +147,36 @@ func startServer(ctx context.Context, binary, dbKind string, conns int, extra ..
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return startServerIn(ctx, binary, dir, db, false, conns, extra...)
+}
+
+// startKeptServer is startServer on the data dir dir and the database kept
+// there (keptDatabase), both left in place when the server stops.
+func startKeptServer(ctx context.Context, binary, dbKind, dir string, conns int, extra ...string) (*server, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	db, err := keptDatabase(ctx, dbKind, dir)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: dir, db: db, addr: ln.Addr().String()}
+	return startServerIn(ctx, binary, dir, db, true, conns, extra...)
+}
+
+// startServerIn runs binary serve on a free loopback port with the data dir
+// dir and the database db; stop removes both unless keep.
+func startServerIn(ctx context.Context, binary, dir string, db *database, keep bool, conns int, extra ...string) (*server, error) {
+	s := &server{dir: dir, db: db, keep: keep}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.addr = ln.Addr().String()
 	ln.Close()
 	s.log, err = os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
+		s.stop()
 		return nil, err
 	}
 	args := append([]string{"serve", "--listen", s.addr, "--data-dir", dir, "--database", db.url, "--log-level", "warn"}, extra...)
@@ -192,10 +247,11 @@ func (s *server) stop() {
 	}
 	if s.keep {
 		fmt.Fprintf(os.Stderr, "  kept: data dir %s, database %s\n", s.dir, redact(s.db.url))
-		return
 	}
 	s.db.drop()
-	os.RemoveAll(s.dir)
+	if !s.keep {
+		os.RemoveAll(s.dir)
+	}
 }
 
 func (s *server) url(path string) string { return "http://" + s.addr + path }
