@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -29,11 +30,7 @@ func TestReadGate(t *testing.T) {
 	}()
 	release()
 	(<-entered)()
-	// PostgreSQL's gate (nil) lets every read in; SQLite's has a place per core.
-	none := newReadGate(Postgres)
-	for range 3 {
-		_, err := none.enter(t.Context())
-		require.NoError(t, err)
-	}
-	require.NotZero(t, cap(newReadGate(SQLite)))
+	// SQLite's gate has a place per core, PostgreSQL's two.
+	require.Equal(t, runtime.GOMAXPROCS(0), cap(newReadGate(SQLite)))
+	require.Equal(t, 2*runtime.GOMAXPROCS(0), cap(newReadGate(Postgres)))
 }
