@@ -64,3 +64,37 @@ func TestDirectStart(t *testing.T) {
 		require.Empty(t, s.Reserve(a), "an older revision than one seen")
 	})
 }
+
+// A message stored claimed by a reserved worker whose server died before
+// starting it runs all the same: the next scheduler's recovery finds the
+// claim without a container and puts it back in the queue.
+func TestDirectClaimSurvivesACrash(t *testing.T) {
+	forEachStore(t, func(t *testing.T, store *storage.Store) {
+		ctx := t.Context()
+		opts := Options{SweepInterval: time.Hour, Pool: PoolOptions{AutoscaleInterval: time.Hour, HealthInterval: time.Hour}}
+		a := storeActor(t, store, "crash", func(a *abaco.Actor) { a.Status = abaco.ActorReady })
+		run := func(s *Local) (stop func()) {
+			runCtx, cancel := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- s.Run(runCtx) }()
+			return func() { cancel(); <-done }
+		}
+		first := newTestLocal(t, store, noop.New(), nil, opts)
+		stopFirst := run(first)
+		var w string
+		require.Eventually(t, func() bool { w = first.Reserve(a); return w != "" }, 10*time.Second, 5*time.Millisecond)
+		e := &abaco.Execution{Tenant: a.Tenant, ActorID: a.ID, ID: abaco.NewID(), Status: abaco.ExecSubmitted,
+			Message: []byte("hi"), ContentType: abaco.ContentString, MessageReceivedTime: time.Now(), Env: map[string]string{}}
+		claimed, err := store.ExecutionCreateClaimed(ctx, e, w)
+		require.NoError(t, err)
+		require.True(t, claimed)
+		stopFirst() // gone before StartClaimed: acknowledged, claimed, never started
+
+		second := newTestLocal(t, store, noop.New(), nil, opts)
+		t.Cleanup(run(second))
+		require.Eventually(t, func() bool {
+			got, err := store.ExecutionGet(ctx, a.Tenant, a.ID, e.ID)
+			return err == nil && got.Status == abaco.ExecComplete
+		}, 30*time.Second, 10*time.Millisecond)
+	})
+}
