@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 	"sync"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // Group commit of new executions. Every acknowledged message is one
@@ -59,15 +57,6 @@ type inserter struct {
 	stop  chan struct{}
 	wg    sync.WaitGroup
 	stmts []string // stmts[n-1] inserts n rows and returns their ids and worker ids
-	plain string   // one row, no claim: ExecutionCreateAlone
-}
-
-// dialectSQL is q (written with ? placeholders) for s's database.
-func dialectSQL(s *Store, q string) string {
-	if s.dialect == Postgres {
-		return sqlx.Rebind(sqlx.DOLLAR, q)
-	}
-	return q
 }
 
 // newInserter starts committers: one on SQLite (one writer at a time
@@ -75,7 +64,6 @@ func dialectSQL(s *Store, q string) string {
 func newInserter(s *Store) *inserter {
 	in := &inserter{s: s, reqs: make(chan *insertRequest), stop: make(chan struct{})}
 	params := strings.Split(placeholders(executionColumns), ", ")
-	in.plain = dialectSQL(s, `INSERT INTO executions (`+executionColumns+`) VALUES (`+strings.Join(params, ", ")+`)`)
 	params[workerIDColumn] = claimIfFirst
 	one := "(" + strings.Join(params, ", ") + ")"
 	values := one
@@ -83,7 +71,7 @@ func newInserter(s *Store) *inserter {
 		if n > 1 {
 			values += ", " + one
 		}
-		in.stmts = append(in.stmts, dialectSQL(s, `INSERT INTO executions (`+executionColumns+`) VALUES `+values+
+		in.stmts = append(in.stmts, s.w.Rebind(`INSERT INTO executions (`+executionColumns+`) VALUES `+values+
 			` RETURNING id, worker_id`))
 	}
 	committers := 1
@@ -112,62 +100,61 @@ func newInsertRequest(ctx context.Context, row *executionRow, claimFor string) *
 func (r *insertRequest) context() context.Context { return r.ctx }
 func (r *insertRequest) answer(err error)         { r.done <- err }
 
-// commit inserts the batch in one statement, or row by row if that fails.
+// commit inserts the batch in one statement and answers each request. If
+// the statement fails, nothing was written, and each row is inserted again
+// alone, so that one bad row fails only its caller (as finishbatch.go's
+// commit does).
 func (in *inserter) commit(batch []*insertRequest) {
 	live := stillWanted(batch)
 	if len(live) == 0 {
 		return
 	}
-	ctx := context.Background()
-	if len(live) > 1 {
-		args := make([]any, 0, len(live)*len(live[0].values))
+	claimed, err := in.run(context.Background(), live)
+	if err != nil && len(live) > 1 {
 		for _, r := range live {
-			args = append(args, r.values...)
+			in.commit([]*insertRequest{r})
 		}
-		if err := in.run(ctx, live, args); err == nil {
-			return
-		}
+		return
 	}
+	queued := false // a row left in the queue, for other servers to hear of
 	for _, r := range live {
-		if err := in.run(ctx, []*insertRequest{r}, r.values); err != nil {
-			r.done <- err
-		}
+		r.claimed = err == nil && r.claimFor != "" && claimed[r.id]
+		queued = queued || (err == nil && !r.claimed)
+		r.done <- err
+	}
+	if queued {
+		in.s.notifier.queued()
 	}
 }
 
-// run inserts batch in one statement and, if it committed, answers each
-// request with whether its row was claimed.
-func (in *inserter) run(ctx context.Context, batch []*insertRequest, args []any) error {
-	insert, err := in.s.writes.get(ctx, in.stmts[len(batch)-1])
+// run inserts rs in one statement and returns the ids of the rows it
+// stored claimed.
+func (in *inserter) run(ctx context.Context, rs []*insertRequest) (map[string]bool, error) {
+	args := make([]any, 0, len(rs)*len(rs[0].values))
+	for _, r := range rs {
+		args = append(args, r.values...)
+	}
+	insert, err := in.s.writes.get(ctx, in.stmts[len(rs)-1])
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rows, err := insert.QueryContext(ctx, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	defer rows.Close()
 	claimed := map[string]bool{}
 	for rows.Next() {
 		var id string
 		var worker *string
 		if err := rows.Scan(&id, &worker); err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
-		claimed[id] = worker != nil
+		if worker != nil {
+			claimed[id] = true
+		}
 	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	in.s.notifier.queued()
-	for _, r := range batch {
-		r.claimed = r.claimFor != "" && claimed[r.id]
-		r.done <- nil
-	}
-	return nil
+	return claimed, rows.Err()
 }
 
 // close stops the committers after the batches under way.

@@ -177,7 +177,7 @@ func (s *Store) ExecutionCreateAlone(ctx context.Context, e *abaco.Execution) er
 	if err != nil {
 		return fmt.Errorf("create execution %s: %w", e.ID, err)
 	}
-	insert, err := s.writes.get(ctx, s.inserts.plain)
+	insert, err := s.writes.get(ctx, s.sql(qExecutionInsert))
 	if err == nil {
 		_, err = insert.ExecContext(ctx, r.values()...)
 	}

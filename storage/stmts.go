@@ -92,8 +92,8 @@ func (s *Store) txStmt(ctx context.Context, tx *sqlx.Tx, q query) (*sqlx.Stmt, e
 // cached for it on the read handle. A list of actors spent a fifth of its
 // CPU having SQLite parse and plan its query; on PostgreSQL a prepared
 // statement becomes a named one, which after five executions is run on a
-// generic plan instead of being planned for every request. On SQLite the
-// read holds a place of the read gate (readGate) until the rows are closed.
+// generic plan instead of being planned for every request. The read holds
+// a place of the read gate (readGate) until the rows are closed.
 //
 // The statement runs without ctx's cancellation (see uncancelled); callers
 // that read many rows check ctx between them.

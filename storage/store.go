@@ -45,7 +45,7 @@ type Store struct {
 	keyedStmts   *stmtCache     // prepared statements on keyed
 	notifier     *queueNotifier // PostgreSQL: notifies other servers of inserts (notify.go)
 	logsInTable  bool           // tests: log searches read the table itself, as before migration 0013
-	gate         readGate       // SQLite: bounds the reads of readRows and readRow (gate.go)
+	gate         readGate       // bounds the short reads of readRows and readRow (gate.go)
 }
 
 var _ abaco.Store = (*Store)(nil)
