@@ -23,20 +23,11 @@ type sendAuthKey struct {
 	tenant, identifier, user string
 }
 
-// sendTarget is what a send needs of its actor.
-type sendTarget struct {
-	Tenant   string
-	ID       string
-	Owner    string
-	Revision int
-	// Actor is the whole actor as read (shared by the cache's users: never
-	// modified), for a scheduler that starts the message at once
-	// (directStarter): its status, limits and image.
-	Actor *Actor
-}
-
 type sendAuthEntry struct {
-	target sendTarget
+	// actor is the actor as read, shared by the cache's users: never
+	// modified (a scheduler that starts the message at once,
+	// directStarter, reads its status and limits).
+	actor *Actor
 	// level is the user's level from the permission rows, read only when
 	// the user is neither the owner nor an admin (levelRead says so).
 	level     Level
@@ -44,34 +35,34 @@ type sendAuthEntry struct {
 }
 
 // senderTarget authorizes p to send to the actor named by identifier (id
-// or alias) and returns what the send needs of it, from the cache when it
-// can; it refuses exactly as actorFor(…, LevelExecute) does.
-func (s *Service) senderTarget(ctx context.Context, p Principal, identifier string) (sendTarget, error) {
+// or alias) and returns the actor, from the cache when it can (shared:
+// read only); it refuses exactly as actorFor(…, LevelExecute) does.
+func (s *Service) senderTarget(ctx context.Context, p Principal, identifier string) (*Actor, error) {
 	k := sendAuthKey{tenant: p.Tenant, identifier: identifier, user: p.User}
 	now := s.clock.Now()
-	privileged := func(t sendTarget) bool { return p.IsAdmin() || p.User == t.Owner }
+	privileged := func(a *Actor) bool { return p.IsAdmin() || p.User == a.Owner }
 	e, gen, hit := s.sendAuth.get(k, now)
-	if !hit || (!e.levelRead && !privileged(e.target)) {
+	if !hit || (!e.levelRead && !privileged(e.actor)) {
 		id, err := s.resolveActorID(ctx, p.Tenant, identifier)
 		if err != nil {
-			return sendTarget{}, err
+			return nil, err
 		}
 		a, err := s.store.ActorGet(ctx, p.Tenant, id)
 		if err != nil {
-			return sendTarget{}, notFound(err, "No actor found with identifier: "+identifier+".")
+			return nil, notFound(err, "No actor found with identifier: "+identifier+".")
 		}
-		e = sendAuthEntry{target: sendTarget{Tenant: a.Tenant, ID: a.ID, Owner: a.Owner, Revision: a.Revision, Actor: a}}
-		if !privileged(e.target) {
+		e = sendAuthEntry{actor: a}
+		if !privileged(e.actor) {
 			lv, err := s.levelOf(ctx, p, KindActor, a.ID, a.Owner)
 			if err != nil {
-				return sendTarget{}, err
+				return nil, err
 			}
 			e.level, e.levelRead = lv, true
 		}
 		s.sendAuth.put(k, e, now, gen)
 	}
-	if !privileged(e.target) && e.level < LevelExecute {
-		return sendTarget{}, E(Permission, "Not authorized -- you do not have access to this actor.")
+	if !privileged(e.actor) && e.level < LevelExecute {
+		return nil, E(Permission, "Not authorized -- you do not have access to this actor.")
 	}
-	return e.target, nil
+	return e.actor, nil
 }

@@ -74,7 +74,7 @@ func (s *Service) SendMessage(ctx context.Context, p Principal, actorID string, 
 	if e.Username != "" {
 		e.Env["_abaco_username"] = e.Username
 	}
-	if err := s.queue(ctx, a.Actor, e); err != nil {
+	if err := s.queue(ctx, a, e); err != nil {
 		// The actor may be gone (deleted here since it was authorized, or
 		// by another server): its foreign key refused the row.
 		if _, gerr := s.store.ActorGet(ctx, a.Tenant, a.ID); errors.Is(gerr, ErrNotFound) {
@@ -92,7 +92,7 @@ func (s *Service) SendMessage(ctx context.Context, p Principal, actorID string, 
 func (s *Service) queue(ctx context.Context, a *Actor, e *Execution) error {
 	direct, ok := s.sched.(directStarter)
 	workerID := ""
-	if ok && a != nil {
+	if ok {
 		workerID = direct.Reserve(a)
 	}
 	if workerID == "" {
