@@ -58,24 +58,15 @@ func (s *Local) StartClaimed(e *abaco.Execution) {
 	if !ok {
 		return
 	}
-	if ctx.Err() != nil {
-		// Stopping: the next Run's recovery requeues it (claimed, no
-		// container).
+	defer func() {
 		s.mu.Lock()
 		delete(s.reserved, e.WorkerID)
 		s.mu.Unlock()
-		return
-	}
-	s.claimed(res)
-	r := s.track(res.actor, e, res.worker)
-	s.mu.Lock()
-	delete(s.reserved, e.WorkerID)
-	s.mu.Unlock()
-	s.runs.Add(1)
-	go func() {
-		defer s.runs.Done()
-		s.work(ctx, r, nil, "")
 	}()
+	if ctx.Err() != nil {
+		return // stopping: the next Run's recovery requeues it (claimed, no container)
+	}
+	s.start(ctx, res, e)
 }
 
 // Unreserve gives back a worker whose execution was not stored claimed by

@@ -370,12 +370,18 @@ func (s *Local) dispatch(ctx context.Context) {
 			s.unreserve(ctx, res)
 			continue
 		}
-		s.claimed(res)
-		r := s.track(res.actor, e, res.worker)
-		s.runs.Add(1)
-		go func() {
-			defer s.runs.Done()
-			s.work(ctx, r, nil, "")
-		}()
+		s.start(ctx, res, e)
 	}
+}
+
+// start runs e, just claimed by res's worker, in a goroutine of its own;
+// the run is tracked when start returns.
+func (s *Local) start(ctx context.Context, res reservation, e *abaco.Execution) {
+	s.claimed(res)
+	r := s.track(res.actor, e, res.worker)
+	s.runs.Add(1)
+	go func() {
+		defer s.runs.Done()
+		s.work(ctx, r, nil, "")
+	}()
 }
