@@ -33,9 +33,8 @@ const maxBatchRows = 128
 // claimIfFirst stands for worker_id in an inserted row: the row's own
 // worker_id if set, else the worker offered to claim it (parameter 2,
 // repeated as parameter 5) if the actor (parameters 3, 4) has no
-// unclaimed execution waiting, else NULL. It is the claim's statement
-// minus the queue read: the same partial index answers whether the queue
-// is empty.
+// unclaimed execution waiting, else NULL. The claims' partial index
+// (executions_pending) answers whether the queue is empty.
 const claimIfFirst = `COALESCE(?, CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL
 	WHEN EXISTS (SELECT 1 FROM executions q WHERE q.tenant = ? AND q.actor_id = ?
 		AND q.status = 'SUBMITTED' AND q.worker_id IS NULL) THEN NULL
